@@ -24,7 +24,8 @@ def main() -> None:
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
-    "build",  # build, export-data
+    "build",  # build
+    "export",  # export-data
     "check",  # check, score
     "report",  # report
     "doctor",  # doctor

@@ -1,0 +1,30 @@
+# Entry points. `make example` and `make test` are the README's quick start: each does
+# all set-up (scripts/setup.sh) first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+OUT ?= out
+
+.PHONY: setup example test build bench clean
+
+setup:
+	@VENV=$(VENV) bash scripts/setup.sh
+
+## the main job on the built-in example (惠州市政务服务中心 2022): workbook, checks, score, report
+example: setup
+	$(BIN)/selfeval-xl report --example -o $(OUT)
+
+## the whole test suite (the command .ci/run calls)
+test: setup
+	$(BIN)/python -m pytest
+
+## rebuild the committed blank template after changing layout, VBA or the builder
+build: setup
+	$(BIN)/selfeval-xl build -o workbook/SelfEvaluation.xlsm
+
+## benchmarks: figures and ratios against a baseline measured in the same run
+bench: setup
+	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_collect.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis

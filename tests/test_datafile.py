@@ -1,0 +1,89 @@
+"""The data file: the seed example loads, round-trips, and refuses what is not the format."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from selfeval_xl import datafile
+from selfeval_xl.core.model import Method
+
+
+def test_example_is_the_seed_department():
+    ev = datafile.example()
+    b, e = ev.basics, ev.expenditure
+    assert (b.dept_name, b.dept_self_ref, b.sub_unit_count, b.preparer, b.phone) == (
+        "惠州市政务服务中心", "我中心", 0, "罗燕君", "0752-2898702")
+    assert (b.fill_date.isoformat(), b.eval_year) == ("2023-04-11", 2022)
+    # The published figures, including the ones that do not add up.
+    assert (e.exp_total, e.exp_general_budget, e.exp_basic, e.exp_personnel,
+            e.exp_public, e.exp_project) == tuple(Decimal(x) for x in (
+                "921.52", "921.52", "390.73", "355.99", "34.74", "620.85"))
+    assert e.exp_basic + e.exp_project - e.exp_total == Decimal("90.06")
+    assert e.budget_total is None  # the seed states no budget
+    assert [t.no for t in ev.tasks] == [1, 2, 3, 4]
+    assert [len(t.points) for t in ev.tasks] == [2, 3, 3, 0]
+    assert len(ev.goals) == 2 and len(ev.conclusions) == 3
+    assert [a.heading for a in ev.analysis] == [
+        "预算编制情况", "预算执行情况", "预算执行情况", "预算执行情况", "社会效益", "经济效益"]
+
+
+def test_round_trip_is_exact(tmp_path):
+    ev = datafile.example()
+    path = tmp_path / "ex.json"
+    datafile.save(ev, path)
+    assert datafile.load(path) == ev
+    assert datafile.dumps(datafile.load(path)) == datafile.dumps(ev)
+
+
+def test_default_framework_weights_sum_to_100():
+    inds = datafile.default_framework()
+    assert sum(i.weight for i in inds) == Decimal(100)
+    assert {i.level1 for i in inds} == {"预算编制", "预算执行", "预算使用效益"}
+    assert all(i.method is not None for i in inds)
+    assert len({i.code for i in inds}) == len(inds)
+    bands = {i.code: i for i in inds if i.method is Method.BANDS}
+    assert set(bands) == {"1.2.3", "1.3.1"}
+
+
+def test_missing_indicators_take_the_default_framework():
+    d = datafile.to_dict(datafile.example())
+    del d["indicators"]
+    assert datafile.from_dict(d).indicators == datafile.default_framework()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(format="other/1"), "数据文件格式应为 selfeval-xl/data/1"),
+        (lambda d: d["expenditure"].update(exp_total=921.52), "应写成字符串"),
+        (lambda d: d["basics"].update(fill_date="2023-13-40"), "数据文件内容不符合格式"),
+        (lambda d: d["goals"].append({"text": "no number"}), "数据文件内容不符合格式"),
+    ],
+)
+def test_bad_files_are_refused_in_chinese(mutate, message):
+    d = json.loads(datafile.dumps(datafile.example()))
+    mutate(d)
+    with pytest.raises(datafile.DataFileError, match=message):
+        datafile.from_dict(d)
+
+
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_bytes(b"\xff\xfe not json")
+    with pytest.raises(datafile.DataFileError, match="无法读取数据文件"):
+        datafile.load(p)
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    path = tmp_path / "ex.json"
+    path.write_text("previous", encoding="utf-8")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(datafile.os, "replace", boom)
+    with pytest.raises(OSError):
+        datafile.save(datafile.example(), path)
+    assert path.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["ex.json"]

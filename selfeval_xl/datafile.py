@@ -215,8 +215,22 @@ def save(ev: Evaluation, path: str | Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a crash never leaves a half-written file.
+
+    mkstemp creates the temporary file as 0600; the result gets the mode the file already
+    had, or the usual mode for a new file (0666 less the umask), so a report the officer
+    shares is not silently private.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -87,3 +87,18 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
         datafile.save(datafile.example(), path)
     assert path.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["ex.json"]
+
+
+def test_atomic_write_keeps_the_usual_file_mode(tmp_path):
+    new = tmp_path / "new.json"
+    old_umask = datafile.os.umask(0o022)
+    try:
+        datafile.save(datafile.example(), new)
+    finally:
+        datafile.os.umask(old_umask)
+    assert new.stat().st_mode & 0o777 == 0o644
+    existing = tmp_path / "existing.json"
+    existing.write_text("x", encoding="utf-8")
+    existing.chmod(0o640)
+    datafile.save(datafile.example(), existing)
+    assert existing.stat().st_mode & 0o777 == 0o640

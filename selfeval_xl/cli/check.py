@@ -1,0 +1,226 @@
+"""``selfeval-xl check`` and ``selfeval-xl score``: findings and the scored indicator tree.
+
+Both read a workbook through the reader (or a JSON data file, by its ``.json`` suffix)
+and run the pure core; this module only loads, prints and sets the exit status:
+0 ok, 1 findings of severity error (``check``), 2 unreadable input.
+The ``--json`` formats are documented in docs/findings.md and kept stable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from selfeval_xl import datafile, layout
+from selfeval_xl.cli import main
+from selfeval_xl.core import scoring
+from selfeval_xl.core.checks import CheckContext, merge, run_checks
+from selfeval_xl.core.findings import Finding, Severity, count_by_severity, has_errors
+from selfeval_xl.core.model import Evaluation
+
+EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+@dataclass
+class Loaded:
+    """A workbook or data file, read.
+
+    Attributes:
+        evaluation: the data.
+        reader_findings: what reading found (READ_* codes; data files have none).
+        ctx: locations and reader metadata for the checks.
+        readable: False when the file could not be read at all.
+    """
+
+    evaluation: Evaluation
+    reader_findings: list[Finding]
+    ctx: CheckContext
+    readable: bool = True
+
+
+def load_book(path: Path, today: date | None = None) -> Loaded:
+    """Read ``path``: a JSON data file by suffix, else a workbook via the reader."""
+    if path.suffix.lower() == ".json":
+        try:
+            ev = datafile.load(path)
+        except datafile.DataFileError as exc:
+            finding = Finding("DATA_FILE_INVALID", Severity.ERROR, "", "", "", str(exc))
+            return Loaded(Evaluation(), [finding], CheckContext(today=today), readable=False)
+        return Loaded(ev, [], CheckContext(today=today))
+    from selfeval_xl.adapters import reader  # the workbook adapter; not needed for data files
+
+    result = reader.read(path)
+    ctx = CheckContext(locator=result.locator, meta=result.meta, today=today)
+    return Loaded(result.evaluation, list(result.findings), ctx,
+                  readable=result.meta.get("readable", True) is not False)
+
+
+def check_findings(loaded: Loaded) -> list[Finding]:
+    """Reader findings followed by the checks' (none when the file was unreadable)."""
+    if not loaded.readable:
+        return list(loaded.reader_findings)
+    return merge(loaded.reader_findings, run_checks(loaded.evaluation, loaded.ctx))
+
+
+def check_json(book: str, findings: list[Finding]) -> dict:
+    """The documented ``check --json`` object."""
+    return {"file": book, "findings": [f.to_json() for f in findings],
+            "counts": count_by_severity(findings)}
+
+
+def _sheet_order(sheet: str) -> int:
+    # file-level findings first, then the workbook's sheet order, then anything unknown
+    if not sheet:
+        return -1
+    return layout.SHEETS.index(sheet) if sheet in layout.SHEETS else len(layout.SHEETS)
+
+
+def _console() -> Console:
+    # Piped output (logs, files, tests) is not cut at 80 columns: one finding, one line.
+    width = None if sys.stdout.isatty() else 400
+    return Console(width=width, highlight=False)
+
+
+def print_findings(console: Console, book: str, findings: list[Finding]) -> None:
+    """Findings grouped by sheet (workbook order), then a one-line count."""
+    console.print(f"[bold]{escape(book)}[/bold]")
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.sheet, []).append(f)
+    for sheet in sorted(groups, key=_sheet_order):
+        console.print(f"\n[bold]{escape(sheet or '（整个文件）')}[/bold]")
+        for f in groups[sheet]:
+            where = f.cell + (f" {f.name}" if f.name else "")
+            console.print(f"  [{_STYLE[f.severity]}]{f.severity.label}[/] "
+                          f"{escape(where)}  {escape(f.code)}  {escape(f.message)}")
+    counts = count_by_severity(findings)
+    if not findings:
+        console.print("\n未发现问题。")
+    console.print(f"\n错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}")
+
+
+@main.command("check")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
+def check_command(book: Path, as_json: bool) -> None:
+    """校验工作簿：核对每个数字和输入项，按工作表列出问题。
+
+    BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Exit status:
+    0 no errors, 1 at least one finding of severity error, 2 the file cannot be read.
+
+    Example:
+
+        selfeval-xl check 我的自评.xlsm
+
+        selfeval-xl check 我的自评.xlsm --json > findings.json
+    """
+    loaded = load_book(book, today=date.today())
+    findings = check_findings(loaded)
+    if as_json:
+        click.echo(json.dumps(check_json(str(book), findings), ensure_ascii=False, indent=2))
+    else:
+        print_findings(_console(), str(book), findings)
+    if not loaded.readable:
+        sys.exit(EXIT_UNREADABLE)
+    if has_errors(findings):
+        sys.exit(EXIT_ERRORS)
+
+
+# --- score -----------------------------------------------------------------------------------
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def score_json(book: str, ev: Evaluation, card: scoring.Scorecard) -> dict:
+    """The documented ``score --json`` object (numbers as strings: exact decimals)."""
+    rows = []
+    for ind, row in zip(ev.indicators, card.rows):
+        rows.append({
+            "code": ind.code, "level1": ind.level1, "level2": ind.level2, "level3": ind.level3,
+            "weight": _dec(ind.weight),
+            "method": ind.method.value if ind.method else ind.method_text,
+            "score": _dec(row.score),
+            "explanation": row.explanation,
+        })
+    return {"file": book, "total": f"{card.total:.2f}", "grade": card.grade,
+            "weight_total": _dec(card.weight_total),
+            "sentence": scoring.score_sentence(card, ev), "indicators": rows}
+
+
+def _subtotal(pairs: list[tuple[Decimal | None, Decimal | None]]) -> str:
+    weight = sum((w for w, _ in pairs if w is not None), Decimal(0))
+    got = sum((s for _, s in pairs if s is not None), Decimal(0))
+    return f"分值 {scoring.fmt_score(weight)}，得分 {scoring.fmt_result(got)}"
+
+
+def score_tree(ev: Evaluation, card: scoring.Scorecard) -> Tree:
+    """一级 → 二级 → 三级, each with weight and score; leaves carry the explanation."""
+    root = Tree(f"[bold]自评得分 {scoring.fmt_score(card.total)} 分，等级 {escape(card.grade)}[/bold]")
+    level1: dict[str, list[int]] = {}
+    for i, ind in enumerate(ev.indicators):
+        level1.setdefault(ind.level1, []).append(i)
+    def subtotal(rows: list[int]) -> str:
+        return _subtotal([(ev.indicators[i].weight, card.rows[i].score) for i in rows])
+
+    for name1, rows1 in level1.items():
+        node1 = root.add(f"[bold]{escape(name1 or '（未填一级指标）')}[/bold]（{subtotal(rows1)}）")
+        level2: dict[str, list[int]] = {}
+        for i in rows1:
+            level2.setdefault(ev.indicators[i].level2, []).append(i)
+        for name2, rows2 in level2.items():
+            node2 = node1.add(f"{escape(name2 or '（未填二级指标）')}（{subtotal(rows2)}）")
+            for i in rows2:
+                ind, row = ev.indicators[i], card.rows[i]
+                weight = "—" if ind.weight is None else scoring.fmt_score(ind.weight)
+                got = "不计分" if row.score is None else scoring.fmt_result(row.score)
+                node2.add(f"{escape(ind.code)} {escape(ind.level3)}  分值 {weight}  得分 {got}  "
+                          f"[dim]{escape(row.explanation)}[/dim]")
+    return root
+
+
+@main.command("score")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
+def score_command(book: Path, as_json: bool) -> None:
+    """计算得分：逐项评分并说明依据，给出总分、等级和得分句。
+
+    BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Run ``check``
+    for problems with the data; exit status 2 when the file cannot be read.
+
+    Example:
+
+        selfeval-xl score 我的自评.xlsm
+
+        selfeval-xl score 我的自评.xlsm --json > scores.json
+    """
+    loaded = load_book(book)
+    if not loaded.readable:
+        if as_json:
+            click.echo(json.dumps(check_json(str(book), loaded.reader_findings),
+                                  ensure_ascii=False, indent=2))
+        else:
+            print_findings(_console(), str(book), loaded.reader_findings)
+        sys.exit(EXIT_UNREADABLE)
+    ev = loaded.evaluation
+    card = scoring.score(ev)
+    if as_json:
+        click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
+        return
+    console = _console()
+    console.print(score_tree(ev, card))
+    if card.weight_total != 100:
+        console.print(f"[yellow]注意：分值合计 {scoring.fmt_score(card.weight_total)} 分，应为 100 分"
+                      "（运行 check 查看详情）[/yellow]")
+    console.print(f"\n总分 {scoring.fmt_score(card.total)} 分，等级 {escape(card.grade)}。"
+                  f"{escape(scoring.score_sentence(card, ev))}")

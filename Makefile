@@ -19,7 +19,7 @@ test: setup
 
 ## rebuild the committed blank template after changing layout, VBA or the builder
 build: setup
-	$(BIN)/selfeval-xl build -o workbook/SelfEvaluation.xlsm
+	$(BIN)/selfeval-xl build --force -o workbook/SelfEvaluation.xlsm
 
 ## benchmarks: figures and ratios against a baseline measured in the same run
 bench: setup

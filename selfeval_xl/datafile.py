@@ -40,12 +40,22 @@ class DataFileError(ValueError):
     """The data file is not valid JSON of the documented format (message in Chinese)."""
 
 
-def _dec(v: Any) -> Decimal | None:
+def _dec(v: Any, where: str = "") -> Decimal | None:
+    """A number from the file; ``where`` names the field in the error ("expenditure.exp_total")."""
     if v is None or v == "":
         return None
+    label = f"{where}: " if where else ""
     if isinstance(v, float):
-        raise DataFileError(f"数值 {v!r} 应写成字符串（如 \"921.52\"），避免浮点误差")
-    return Decimal(str(v))
+        raise DataFileError(f"{label}数值 {v!r} 应写成字符串（如 \"921.52\"），避免浮点误差")
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise DataFileError(f"{label}{v!r} 不是数字")
+    try:
+        value = Decimal(str(v).strip())
+    except ArithmeticError:
+        raise DataFileError(f"{label}{v!r} 不是数字") from None
+    if not value.is_finite():
+        raise DataFileError(f"{label}{v!r} 不是有限的数字")
+    return value
 
 
 def _dec_out(v: Decimal | None) -> str | None:
@@ -165,7 +175,8 @@ def from_dict(d: dict) -> Evaluation:
             other_notes=b.get("other_notes", ""),
         )
         e = d.get("expenditure", {})
-        expenditure = Expenditure(**{f.name: _dec(e.get(f.name)) for f in fields(Expenditure)})
+        expenditure = Expenditure(**{f.name: _dec(e.get(f.name), f"expenditure.{f.name}")
+                                     for f in fields(Expenditure)})
         indicators = d.get("indicators")
         grades = d.get("grades")
         return Evaluation(

@@ -57,6 +57,10 @@ def test_missing_indicators_take_the_default_framework():
     [
         (lambda d: d.update(format="other/1"), "数据文件格式应为 selfeval-xl/data/1"),
         (lambda d: d["expenditure"].update(exp_total=921.52), "应写成字符串"),
+        (lambda d: d["expenditure"].update(exp_total="九百"),
+         "expenditure.exp_total: '九百' 不是数字"),
+        (lambda d: d["expenditure"].update(exp_basic="NaN"),
+         "expenditure.exp_basic: 'NaN' 不是有限的数字"),
         (lambda d: d["basics"].update(fill_date="2023-13-40"), "数据文件内容不符合格式"),
         (lambda d: d["goals"].append({"text": "no number"}), "数据文件内容不符合格式"),
     ],

@@ -1,0 +1,24 @@
+Attribute VB_Name = "SelfEval"
+' selfeval-xl: the three buttons on the guide sheet (shGuide).
+' Each Sub hands over to Python through xlwings' RunPython (module xlwings, embedded
+' in this workbook: standalone mode, no add-in needed). All the work - reading the
+' workbook, checks, scoring, the report - is done by the Python package selfeval_xl,
+' so the buttons, the UDFs and the command line give the same results.
+' ASCII only: the VBA editor is not Unicode; Chinese text lives in cells and Python.
+' No Workbook_Open / Auto_Open: nothing runs unless a button is pressed.
+Option Explicit
+
+' Button 1: check the data; findings go to the check-results sheet.
+Public Sub ValidateData()
+    RunPython "import selfeval_xl.excel as x; x.validate_data()"
+End Sub
+
+' Button 2: compute every indicator score in Python, beside the native formulas.
+Public Sub ComputeScore()
+    RunPython "import selfeval_xl.excel as x; x.compute_score()"
+End Sub
+
+' Button 3: write the report sheet and the Word file next to the workbook.
+Public Sub GenerateReport()
+    RunPython "import selfeval_xl.excel as x; x.generate_report()"
+End Sub

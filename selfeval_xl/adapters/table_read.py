@@ -1,0 +1,133 @@
+"""Read one Excel table (ListObject) by name, its columns matched by header text.
+
+Extra columns the officer added are ignored; a missing input column is an error finding
+and reads as blank; blank rows are skipped. Each row read keeps its worksheet row number,
+so findings and the Locator point at the real cell even after rows were inserted.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from selfeval_xl import layout
+from selfeval_xl.adapters.a1 import cell_ref, col_letter
+from selfeval_xl.adapters.book_source import BookSource, bounds
+from selfeval_xl.adapters.cell_parse import Where
+from selfeval_xl.core.findings import Finding, Severity
+from selfeval_xl.core.locations import Locator
+
+MAX_TABLE_ROWS = 100_000
+
+# Columns that do not make a row "filled" on their own: a template row may carry a
+# pre-typed number or category with nothing else, and that is still a blank row.
+NOT_CONTENT = {
+    "tbl_tasks": {"no"},
+    "tbl_task_points": {"task_no"},
+    "tbl_goals": {"no"},
+    "tbl_conclusions": {"no"},
+    "tbl_analysis": {"level"},
+    "tbl_outputs": {"category"},
+    "tbl_bands": {"closed"},
+}
+
+_OFFICER_KINDS = {"formula", "output"}
+
+
+def _norm(value: object) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip() if value is not None else ""
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass
+class TableRows:
+    """The rows read from one table.
+
+    Attributes:
+        table: the layout table.
+        sheet: sheet it was found on.
+        cols: column key → worksheet column index, for the columns present.
+        rows: (worksheet row, {column key: raw value}) for every non-blank row, in order.
+    """
+
+    table: layout.Table
+    sheet: str
+    cols: dict[str, int]
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+
+    def where(self, row: int, key: str) -> Where:
+        col = self.cols.get(key)
+        header = self.table.column(key).header
+        cell = cell_ref(col, row) if col else ""
+        return Where(self.sheet, cell, "", f"{self.table.title}“{header}”")
+
+
+class TableReader:
+    """Reads tables from a :class:`BookSource`, reporting through ``add``."""
+
+    def __init__(self, source: BookSource, resolve_sheet: Callable[[str], str | None],
+                 locator: Locator, add: Callable[[list[Finding]], None]) -> None:
+        self.src = source
+        self.resolve_sheet = resolve_sheet
+        self.locator = locator
+        self.add = add
+
+    def read(self, name: str) -> TableRows | None:
+        """The table's rows, or None (with a finding) when it cannot be found."""
+        t = layout.table(name)
+        found = self.src.table(name)
+        if found is None:
+            self.add([Finding("READ_TABLE_MISSING", Severity.ERROR, t.sheet, "", name,
+                              f"工作簿中缺少表格 {name}（{t.title}），无法读取该表的内容。"
+                              "请使用自评模板，不要删除表格或“转换为区域”。")])
+            return None
+        sheet, ref = found
+        real = self.resolve_sheet(sheet)
+        if real is None:
+            self.add([Finding("READ_SHEET_MISSING", Severity.ERROR, sheet, ref, name,
+                              f"表格 {name}（{t.title}）所在的工作表“{sheet}”不存在，无法读取。")])
+            return None
+        min_col, min_row, max_col, max_row = bounds(ref)
+        header = self.src.values(real, f"{cell_ref(min_col, min_row)}:{cell_ref(max_col, min_row)}")
+        by_header: dict[str, int] = {}
+        for offset, value in enumerate(header[0] if header else []):
+            by_header.setdefault(_norm(value), min_col + offset)
+        cols: dict[str, int] = {}
+        header_ref = f"{cell_ref(min_col, min_row)}:{cell_ref(max_col, min_row)}"
+        for column in t.columns:
+            col = by_header.get(_norm(column.header))
+            if col is not None:
+                cols[column.key] = col
+                continue
+            officer = column.kind not in _OFFICER_KINDS
+            self.add([Finding(
+                "READ_COLUMN_MISSING", Severity.ERROR if officer else Severity.WARNING,
+                real, header_ref, name,
+                f"表格 {name}（{t.title}）缺少列“{column.header}”"
+                + ("，该列按空白读取。请恢复该列（表头文字须与模板一致）。" if officer
+                   else "（公式或结果列），工作簿自身的计算结果无法读取。"))])
+        self.locator.table_sheet[name] = real
+        self.locator.table_cols[name] = {k: col_letter(c) for k, c in cols.items()}
+        out = TableRows(t, real, cols)
+        if not cols or max_row <= min_row:
+            return out
+        last = max_row
+        if max_row - min_row > MAX_TABLE_ROWS:
+            last = min_row + MAX_TABLE_ROWS
+            self.add([Finding("READ_TABLE_TOO_LARGE", Severity.ERROR, real, ref, name,
+                              f"表格 {name}（{t.title}）有 {max_row - min_row} 行，超过上限 "
+                              f"{MAX_TABLE_ROWS} 行，只读取了前 {MAX_TABLE_ROWS} 行。")])
+        lo, hi = min(cols.values()), max(cols.values())
+        block = self.src.values(real, f"{cell_ref(lo, min_row + 1)}:{cell_ref(hi, last)}")
+        content = [k for k, c in cols.items()
+                   if t.column(k).kind not in _OFFICER_KINDS and k not in NOT_CONTENT.get(name, ())]
+        for i, values in enumerate(block):
+            item = {k: values[c - lo] if c - lo < len(values) else None for k, c in cols.items()}
+            if all(_blank(item[k]) for k in content):
+                continue
+            out.rows.append((min_row + 1 + i, item))
+        return out

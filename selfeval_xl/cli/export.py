@@ -1,0 +1,45 @@
+"""``selfeval-xl export-data``: a workbook's data as a data file (docs/data-file.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from selfeval_xl import datafile
+from selfeval_xl.adapters import reader
+from selfeval_xl.cli import main
+from selfeval_xl.core.findings import Severity, has_errors
+
+
+@main.command("export-data")
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="写入的数据文件（JSON）；省略则输出到标准输出。")
+def export_data(book: Path, output: Path | None) -> None:
+    """把工作簿中填写的数据导出为数据文件（JSON，格式 selfeval-xl/data/1）。
+
+    Reading problems (text in an amount, an error value …) are listed on stderr; the data
+    that could be read is still written, with null where a value could not be read.
+    Exit status: 0 clean, 1 some values could not be read, 2 the file is not readable.
+
+    Example:
+
+        selfeval-xl export-data SelfEvaluation.xlsm -o data.json
+    """
+    result = reader.read(book)
+    for f in result.findings:
+        where = f"{f.sheet}!{f.cell}" if f.cell else (f.sheet or f.name or str(book))
+        click.echo(f"{f.severity.label} {f.code} {where} {f.message}", err=True)
+    if not result.meta.get("readable", False):
+        sys.exit(2)
+    text = datafile.dumps(result.evaluation)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        datafile.write_atomic(output, text.encode("utf-8"))
+        counts = sum(1 for f in result.findings if f.severity is not Severity.INFO)
+        click.echo(f"已导出到 {output}" + (f"（读取时有 {counts} 条问题，见上）" if counts else ""),
+                   err=True)
+    sys.exit(1 if has_errors(result.findings) else 0)

@@ -393,7 +393,7 @@ def test_cli_builds_from_data_file(tmp_path):
 
 
 @pytest.mark.parametrize("text, named", [
-    ('{"format": "selfeval-xl/data/1", "expenditure": {"exp_total": "九百"}}', "格式"),
+    ('{"format": "selfeval-xl/data/1", "expenditure": {"exp_total": "九百"}}', "expenditure.exp_total: '九百' 不是数字"),
     ('{"format": "other"}', "selfeval-xl/data/1"),
     ("not json", "数据文件"),
 ])

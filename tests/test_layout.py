@@ -45,3 +45,15 @@ def test_fingerprint_changes_with_inputs_only():
     from decimal import Decimal
     changed = replace(ev, expenditure=replace(ev.expenditure, exp_total=Decimal("921.53")))
     assert fingerprint(changed) != fp
+
+
+def test_fingerprint_ignores_how_a_number_is_spelled():
+    from dataclasses import replace
+    from decimal import Decimal
+    ev = datafile.example()
+    a = replace(ev, expenditure=replace(ev.expenditure, exp_total=Decimal("921.520")))
+    b = replace(ev, expenditure=replace(ev.expenditure, exp_total=Decimal("921.52")))
+    assert fingerprint(a) == fingerprint(b)
+    hundred = replace(ev, expenditure=replace(ev.expenditure, exp_total=Decimal("1E+2")))
+    assert fingerprint(hundred) == fingerprint(
+        replace(ev, expenditure=replace(ev.expenditure, exp_total=Decimal("100.00"))))

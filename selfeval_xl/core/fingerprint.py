@@ -5,18 +5,39 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields, is_dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
 
 from selfeval_xl.core.model import Evaluation
 
 
+def _canonical(obj: object) -> object:
+    """Plain JSON data; a number is written one way only (3.50, 3.5 → "3.5"; 100 → "100").
+
+    The same value typed as 3.50 in a data file reads back from a workbook cell as 3.5:
+    equal data must give an equal fingerprint, however it was spelled.
+    """
+    if is_dataclass(obj):
+        return {f.name: _canonical(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, Decimal):
+        return format(obj.normalize(), "f") if obj.is_finite() else str(obj)
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(x) for x in obj]
+    return obj
+
+
 def fingerprint(ev: Evaluation) -> str:
-    """"sha256:<hex>" of the canonical data-file JSON (sorted keys, no whitespace).
+    """"sha256:<hex>" of the officer's inputs in canonical JSON (sorted keys, no spaces).
 
     Only the officer's inputs enter it: formatting, formulas, scores and status cells
     do not, so re-saving a workbook or pressing 计算得分 leaves it unchanged.
     """
-    from selfeval_xl.datafile import to_dict  # local: datafile imports the model too
-
-    canonical = json.dumps(to_dict(ev), ensure_ascii=False, sort_keys=True,
+    canonical = json.dumps(_canonical(ev), ensure_ascii=False, sort_keys=True,
                            separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -25,14 +25,15 @@ from typing import Any, Callable
 
 import xlwings as xw
 
+from selfeval_xl import layout
 from selfeval_xl.core.findings import Finding, Severity, count_by_severity
 from selfeval_xl.excel_source import XlwingsSource
 from selfeval_xl.excel_write import WriteRefused, XlwingsWriter
 
 TITLE = "部门整体支出绩效自评"
 LOG_SUFFIX = ".selfeval-xl.log"
-# A defined name the workbook may provide for the Python total (校核总分); written when present.
-PY_TOTAL_NAME = "py_self_score"
+# The Python total (校核总分); written when the workbook has the name (older templates lack it).
+PY_TOTAL_NAME = layout.OUTPUTS_BY_NAME["py_self_score"].name
 
 
 class NotSaved(Exception):

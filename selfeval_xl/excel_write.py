@@ -42,7 +42,7 @@ NOTE_LIMIT = 1000
 # Status cells Python writes: the guide sheet's outputs without a native formula.
 STATUS_NAMES = tuple(o.name for o in layout.OUTPUTS
                      if o.sheet == layout.SHEET_GUIDE and o.formula is None)
-REPORT_START_NAME = getattr(layout, "REPORT_START_NAME", "report_start")
+REPORT_START_NAME = layout.REPORT_START_NAME
 
 
 class WriteRefused(Exception):

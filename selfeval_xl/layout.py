@@ -175,6 +175,8 @@ OUTPUTS: tuple[Output, ...] = (
     Output("status_report_at", "报告生成时间", SHEET_GUIDE, "C24"),
     Output("report_fingerprint", "报告所依据数据的指纹", SHEET_GUIDE, "C25"),
     Output("report_score", "报告中的自评得分", SHEET_GUIDE, "C26"),
+    # Python's total, written by 计算得分 beside the native self_score so a reader sees both.
+    Output("py_self_score", "校核总分", SHEET_INDICATORS, "I2"),
 )
 
 OUTPUTS_BY_NAME: dict[str, Output] = {o.name: o for o in OUTPUTS}
@@ -344,12 +346,15 @@ def field(name: str) -> Field:
     return FIELDS_BY_NAME[name]
 
 
+# Report sheet: where the generated report starts, and the defined name of that cell (the
+# writer follows the name, so the report still lands right if rows were inserted above).
+REPORT_ANCHOR = (SHEET_REPORT, "B2")
+REPORT_START_NAME = "report_start"
+
+
 def defined_names() -> dict[str, tuple[str, str]]:
     """Every workbook-scoped defined name the builder creates: name → (sheet, cell)."""
     names = {f.name: (f.sheet, f.cell) for f in FIELDS}
     names.update({o.name: (o.sheet, o.cell) for o in OUTPUTS})
+    names[REPORT_START_NAME] = REPORT_ANCHOR
     return names
-
-
-# Report sheet: where the generated report starts, and the name of its first cell.
-REPORT_ANCHOR = (SHEET_REPORT, "B2")

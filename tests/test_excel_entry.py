@@ -104,7 +104,7 @@ def output_cells(wb: openpyxl.Workbook) -> set[tuple[str, str]]:
     for row in ws[ref][1:]:
         for key in ("py_score", "py_explain"):
             allowed.add((ws.title, row[header.index(layout.table("tbl_indicators").column(key).header)].coordinate))
-    for name in STATUS_NAMES:
+    for name in (*STATUS_NAMES, "py_self_score"):
         sheet, cell = layout.defined_names()[name]
         allowed.add((sheet, cell))
     return allowed

@@ -25,6 +25,7 @@ from selfeval_xl import datafile, layout
 from selfeval_xl.adapters import libreoffice, workbook_writer
 from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
 from selfeval_xl.adapters.workbook_writer import (
+    PY_TOTAL_NAME,
     STATUS_NAMES,
     WorkbookWriteError,
     backup_path,
@@ -121,7 +122,7 @@ def scorecard_for(path: Path) -> Scorecard:
     for i, code in enumerate(codes):
         score = Decimal(i) + Decimal("0.25") if i % 2 == 0 else None
         rows.append(IndicatorScore(str(code), score, f"说明{i}：=按比率"))
-    return Scorecard(tuple(rows), Decimal("0"), "差", Decimal("100"))
+    return Scorecard(tuple(rows), Decimal("87.25"), "良", Decimal("100"))
 
 
 def name_cell(wb, name: str) -> tuple[str, str]:
@@ -133,7 +134,7 @@ def regions(path: Path) -> dict[str, set[str] | int]:
     """Cells the writer may change, per sheet (a sheet → int means: rows from there down)."""
     wb = openpyxl.load_workbook(path)
     out: dict[str, set[str] | int] = {}
-    for n in STATUS_NAMES:
+    for n in (*STATUS_NAMES, PY_TOTAL_NAME):
         sheet, ref = name_cell(wb, n)
         out.setdefault(sheet, set()).add(ref)
     ws, ref = table_of(wb, "tbl_findings")
@@ -313,6 +314,8 @@ def test_openpyxl_reads_back_what_was_written(book):
                     f.message.replace("\x01", "")) for f in FINDINGS]
     link = ws[f"{col_letter(col_index(c1) + 3)}{r1 + 1}"].hyperlink
     assert link.location == "'支出情况'!C5"
+    sheet, ref = name_cell(wb, PY_TOTAL_NAME)
+    assert wb[sheet][ref].value == 87.25
     ws, ref = table_of(wb, "tbl_indicators")
     (c1, r1), (_, r2) = (split_ref(x) for x in ref.split(":"))
     headers = [c.value for c in ws[r1]][col_index(c1) - 1:]

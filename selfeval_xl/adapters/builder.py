@@ -154,6 +154,12 @@ def _write_section_headers(sheets: dict[str, SheetContext], styles: Styles) -> N
         ctx.ws.set_row(row, 22)
 
 
+# Sheets the writer fills after the build → last column (0-based) their content uses:
+# the report is laid out on the grid B–I (render_sheet), the findings table is A–F.
+GROWING_SHEETS = {layout.SHEET_REPORT: 8, layout.SHEET_FINDINGS: 5}
+GROWING_ROWS = 2000
+
+
 def _page_setup(name: str, ctx: SheetContext) -> None:
     """A4, fitted to the page width, headers repeated, frozen panes, protection."""
     ws = ctx.ws
@@ -163,7 +169,12 @@ def _page_setup(name: str, ctx: SheetContext) -> None:
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.print_area(0, 0, ctx.extent.last_row, ctx.extent.last_col)
+    if name in GROWING_SHEETS:
+        # Filled later by the writer: print whole columns, not just the header written now.
+        # (a bounded range: openpyxl cannot read a whole-column print area back).
+        ws.print_area(0, 0, GROWING_ROWS - 1, max(ctx.extent.last_col, GROWING_SHEETS[name]))
+    else:
+        ws.print_area(0, 0, ctx.extent.last_row, ctx.extent.last_col)
     freeze = _freeze_row(name)
     if freeze:
         ws.freeze_panes(freeze, 0)

@@ -45,6 +45,9 @@ def generate() -> str:
         if o.name == "template_version":
             formula = "written by the builder"
         out.append(f"| `{o.name}` | {o.sheet} | {o.cell} | {_cell(o.label)} | {_cell(formula)} |")
+    sheet, cell = layout.REPORT_ANCHOR
+    out.append(f"| `{layout.REPORT_START_NAME}` | {sheet} | {cell} | 报告起始单元格 | "
+               "where the writer lays out the report |")
     out += ["", "Dropdown sources (on 使用说明, locked):", "", "| name | values |", "|---|---|"]
     for name, _, choices, _ in builder_guide.LISTS:
         out.append(f"| `{name}` | {' / '.join(_cell(c) for c in choices)} |")

@@ -51,8 +51,10 @@ STATUS_NAMES = tuple(o.name for o in layout.OUTPUTS
                      if o.sheet == layout.SHEET_GUIDE and o.formula is None
                      and o.name != "template_version")
 
-# Proposed for layout.py (the report anchor's defined name); used when the file has it.
-REPORT_START_NAME = getattr(layout, "REPORT_START_NAME", "report_start")
+# The report anchor's defined name; used when the file has it.
+REPORT_START_NAME = layout.REPORT_START_NAME
+# The cell 计算得分 writes Python's total into (校核总分), beside the native self_score.
+PY_TOTAL_NAME = layout.OUTPUTS_BY_NAME["py_self_score"].name
 
 _WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews",
                    "sheets", "functionGroups", "externalReferences", "definedNames", "calcPr")
@@ -406,6 +408,10 @@ def _write_scores(book: _Book, scorecard) -> None:
         row = queue.pop(0) if queue else None
         book.put(t.sheet, f"{score_col}{r}", row.score if row else None)
         book.put(t.sheet, f"{explain_col}{r}", row.explanation if row else None)
+    # The Python total beside the native self_score (older templates lack the name).
+    if PY_TOTAL_NAME in book.map.names:
+        sheet_name, ref = book.name(PY_TOTAL_NAME)
+        book.put(sheet_name, ref.split(":")[0], scorecard.total)
 
 
 def _code_text(value) -> str:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 import xlwings as xw
 
 from selfeval_xl import layout
-from selfeval_xl.core.findings import Finding, Severity, count_by_severity
+from selfeval_xl.core.findings import Finding, Severity, summary
 from selfeval_xl.excel_source import XlwingsSource
 from selfeval_xl.excel_write import WriteRefused, XlwingsWriter
 
@@ -82,15 +82,7 @@ def analyse(book: Any) -> Any:
     from selfeval_xl import pipeline
     from selfeval_xl.adapters import reader
 
-    return pipeline.evaluate(reader.read_source(XlwingsSource(book)))
-
-
-def summary(findings: list[Finding]) -> str:
-    """One line: "错误 2 项，警告 1 项，提示 0 项" or "未发现问题"."""
-    if not findings:
-        return "未发现问题"
-    counts = count_by_severity(findings)
-    return "，".join(f"{s.label} {counts[s.value]} 项" for s in Severity)
+    return pipeline.evaluate(reader.read_source(XlwingsSource(book)), today=date.today())
 
 
 def check_book(book: Any, *, now: datetime | None = None) -> str:

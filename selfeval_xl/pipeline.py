@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from selfeval_xl.core.findings import Finding
+from selfeval_xl.core.findings import Finding, Severity
+
+DATA_FILE_INVALID = "DATA_FILE_INVALID"
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,8 @@ class Outcome:
 
     Attributes:
         read: the reader's ReadResult (evaluation, reader findings, locator, meta).
-        findings: reader findings followed by check findings.
+        findings: reader findings followed by check findings (only the reader's when the
+            file could not be read at all).
         scorecard: the scored indicator tree, total and grade.
     """
 
@@ -32,6 +35,11 @@ class Outcome:
     def evaluation(self):
         return self.read.evaluation
 
+    @property
+    def readable(self) -> bool:
+        """False when the file was not readable at all (one file-level finding says why)."""
+        return self.read.meta.get("readable", True) is not False
+
 
 def evaluate(read_result, *, today: date | None = None) -> Outcome:
     """Check and score what a reader produced (from a file or from a live Excel book).
@@ -39,19 +47,55 @@ def evaluate(read_result, *, today: date | None = None) -> Outcome:
     Args:
         read_result: the reader's ReadResult.
         today: the date the date checks compare with (填报日期 not in the future); the
-            front ends pass ``date.today()``, tests pass a fixed date.
+            front ends pass ``date.today()``, tests pass a fixed date or None (left out).
     """
     from selfeval_xl.core.checks import CheckContext, merge, run_checks
     from selfeval_xl.core.scoring import score
 
     ev = read_result.evaluation
-    ctx = CheckContext(locator=read_result.locator, meta=read_result.meta, today=today)
-    findings = merge(list(read_result.findings), run_checks(ev, ctx))
+    if read_result.meta.get("readable", True) is False:
+        # An empty evaluation would only add "未填写" everywhere: the file-level finding
+        # is the whole story.
+        findings = list(read_result.findings)
+    else:
+        ctx = CheckContext(locator=read_result.locator, meta=read_result.meta, today=today)
+        findings = merge(list(read_result.findings), run_checks(ev, ctx))
     return Outcome(read=read_result, findings=findings, scorecard=score(ev))
 
 
-def evaluate_path(path: str | Path, *, today: date | None = None) -> Outcome:
-    """Read a workbook file, then :func:`evaluate` it."""
-    from selfeval_xl.adapters.reader import read
+def read_path(path: str | Path):
+    """A ReadResult for a workbook, or for a JSON data file (by its ``.json`` suffix).
 
-    return evaluate(read(path), today=today)
+    A data file has no cells of its own: its findings point where the builder would put
+    each value (``Locator.from_layout()``).
+    """
+    from selfeval_xl import datafile
+    from selfeval_xl.adapters.reader import ReadResult, read
+    from selfeval_xl.core.locations import Locator
+    from selfeval_xl.core.model import Evaluation
+
+    path = Path(path)
+    if path.suffix.lower() != ".json":
+        return read(path)
+    try:
+        ev = datafile.load(path)
+    except datafile.DataFileError as exc:
+        finding = Finding(DATA_FILE_INVALID, Severity.ERROR, "", "", "", str(exc))
+        return ReadResult(Evaluation(), [finding], Locator.from_layout(),
+                          {"readable": False, "path": str(path)})
+    return data_result(ev, path)
+
+
+def data_result(ev, path: str | Path | None = None):
+    """A ReadResult for an Evaluation that did not come from a workbook (a data file, the
+    built-in example): findings point where the builder would put each value."""
+    from selfeval_xl.adapters.reader import ReadResult
+    from selfeval_xl.core.locations import Locator
+
+    meta = {"readable": True} if path is None else {"readable": True, "path": str(path)}
+    return ReadResult(ev, [], Locator.from_layout(), meta)
+
+
+def evaluate_path(path: str | Path, *, today: date | None = None) -> Outcome:
+    """Read a workbook or data file (:func:`read_path`), then :func:`evaluate` it."""
+    return evaluate(read_path(path), today=today)

@@ -198,3 +198,66 @@ def test_check_typed_text_in_a_workbook(example_book, tmp_path):
         ["EXP_PARTS_MISMATCH", "error", "支出情况", "C5", "exp_total"],
         ["OUTPUT_TARGET_BLANK", "info", "绩效目标", "O5:O14", ""],
     ]
+
+
+# --- --write: what the buttons write, from the command line ------------------------------
+
+@pytest.fixture
+def fresh_book(tmp_path):
+    from selfeval_xl.adapters.builder import build_workbook
+
+    path = tmp_path / "example.xlsm"
+    build_workbook(path, datafile.example())
+    return path
+
+
+def _named(wb, name):
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    return wb[sheet][ref.replace("$", "")].value
+
+
+def test_check_write_fills_the_findings_sheet_and_status(fresh_book):
+    import openpyxl
+
+    from selfeval_xl.adapters.reader import read
+
+    before = read(fresh_book).evaluation
+    result = CliRunner().invoke(main, ["check", str(fresh_book), "--write"])
+    assert result.exit_code == 1  # the seed's errors are still errors
+    assert "已写入工作簿" in result.output
+    assert fresh_book.with_name("example.bak.xlsm").exists()
+    wb = openpyxl.load_workbook(fresh_book)
+    ws = wb["校验结果"]
+    ref = ws.tables["tbl_findings"].ref
+    rows = [[c.value for c in row] for row in ws[ref][1:]]
+    assert [r[1:4] for r in rows] == [[code, sheet, cell] for code, _, sheet, cell, _ in SEED]
+    assert [r[0] for r in rows] == ["错误", "错误", "提示"]
+    assert _named(wb, "status_check_summary") == "错误 2 项，警告 0 项，提示 1 项"
+    assert _named(wb, "status_checked_at")
+    # the officer's data is untouched
+    assert read(fresh_book).evaluation == before
+
+
+def test_score_write_fills_the_check_scores_and_total(fresh_book):
+    import openpyxl
+
+    result = CliRunner().invoke(main, ["score", str(fresh_book), "--write", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["total"] == "96.00"  # stdout stays pure JSON
+    assert "已写入工作簿" in result.stderr
+    wb = openpyxl.load_workbook(fresh_book)
+    assert _named(wb, "py_self_score") == 96
+    assert _named(wb, "status_scored_at")
+    ws = wb["指标评分"]
+    ref = ws.tables["tbl_indicators"].ref
+    header = [c.value for c in ws[ref][0]]
+    scores = {row[0].value: row[header.index("校核得分")].value for row in ws[ref][1:]
+              if row[0].value}
+    assert (scores["2.1.2"], scores["2.1.3"], scores["3.1.2"], scores["1.1.1"]) == (4.5, 3.5, 4, 3)
+    assert sum(scores.values()) == 96
+
+
+def test_write_refuses_a_data_file():
+    result = CliRunner().invoke(main, ["score", str(datafile.example_path()), "--write"])
+    assert result.exit_code == 2
+    assert "--write 只能用于工作簿" in result.output

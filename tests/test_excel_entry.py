@@ -24,7 +24,6 @@ from selfeval_xl import excel, layout, pipeline
 from selfeval_xl.adapters import render_docx, render_markdown, render_sheet
 from selfeval_xl.adapters.book_source import CellError
 from selfeval_xl.adapters.workbook_writer import write_results
-from selfeval_xl.cli import check as cli_check
 from selfeval_xl.cli import report as cli_report
 from selfeval_xl.core import scoring
 from selfeval_xl.excel_source import XlwingsSource, plain
@@ -123,7 +122,7 @@ def test_check_button_gives_the_cli_findings_and_writes_them_like_the_file_write
 
     cli_findings = pipeline.evaluate_path(cli_copy).findings
     # ``selfeval-xl check`` (which also checks dates against today) agrees on this book
-    assert cli_findings == cli_check.check_findings(cli_check.load_book(cli_copy, today=TODAY))
+    assert cli_findings == pipeline.evaluate_path(cli_copy, today=TODAY).findings
     # the seed's own inconsistency is among them (DESIGN.md)
     assert ("EXP_PARTS_MISMATCH", "支出情况", "C5") in [f.where for f in cli_findings]
     assert table_rows(book.wb, "tbl_findings") == expected_rows(cli_findings)

@@ -1,7 +1,8 @@
 """``selfeval-xl check`` and ``selfeval-xl score``: findings and the scored indicator tree.
 
-Both read a workbook through the reader (or a JSON data file, by its ``.json`` suffix)
-and run the pure core; this module only loads, prints and sets the exit status:
+Both run :mod:`selfeval_xl.pipeline` on a workbook (or a JSON data file, by its ``.json``
+suffix), as the Excel buttons do; this module only prints, optionally writes the results
+back (``--write``, what the buttons write), and sets the exit status:
 0 ok, 1 findings of severity error (``check``), 2 unreadable input.
 The ``--json`` formats are documented in docs/findings.md and kept stable.
 """
@@ -10,8 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,56 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from selfeval_xl import datafile, layout
+from selfeval_xl import layout, pipeline
 from selfeval_xl.cli import main
 from selfeval_xl.core import scoring
-from selfeval_xl.core.checks import CheckContext, merge, run_checks
-from selfeval_xl.core.findings import Finding, Severity, count_by_severity, has_errors
+from selfeval_xl.core.findings import Finding, Severity, count_by_severity, has_errors, summary
 from selfeval_xl.core.model import Evaluation
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-
-
-@dataclass
-class Loaded:
-    """A workbook or data file, read.
-
-    Attributes:
-        evaluation: the data.
-        reader_findings: what reading found (READ_* codes; data files have none).
-        ctx: locations and reader metadata for the checks.
-        readable: False when the file could not be read at all.
-    """
-
-    evaluation: Evaluation
-    reader_findings: list[Finding]
-    ctx: CheckContext
-    readable: bool = True
-
-
-def load_book(path: Path, today: date | None = None) -> Loaded:
-    """Read ``path``: a JSON data file by suffix, else a workbook via the reader."""
-    if path.suffix.lower() == ".json":
-        try:
-            ev = datafile.load(path)
-        except datafile.DataFileError as exc:
-            finding = Finding("DATA_FILE_INVALID", Severity.ERROR, "", "", "", str(exc))
-            return Loaded(Evaluation(), [finding], CheckContext(today=today), readable=False)
-        return Loaded(ev, [], CheckContext(today=today))
-    from selfeval_xl.adapters import reader  # the workbook adapter; not needed for data files
-
-    result = reader.read(path)
-    ctx = CheckContext(locator=result.locator, meta=result.meta, today=today)
-    return Loaded(result.evaluation, list(result.findings), ctx,
-                  readable=result.meta.get("readable", True) is not False)
-
-
-def check_findings(loaded: Loaded) -> list[Finding]:
-    """Reader findings followed by the checks' (none when the file was unreadable)."""
-    if not loaded.readable:
-        return list(loaded.reader_findings)
-    return merge(loaded.reader_findings, run_checks(loaded.evaluation, loaded.ctx))
 
 
 def check_json(book: str, findings: list[Finding]) -> dict:
@@ -109,10 +67,14 @@ def print_findings(console: Console, book: str, findings: list[Finding]) -> None
     console.print(f"\n错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}")
 
 
+WRITE_HELP = "把结果写回工作簿（与 Excel 按钮相同；原文件备份为 *.bak.xlsm）"
+
+
 @main.command("check")
 @click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
-def check_command(book: Path, as_json: bool) -> None:
+@click.option("--write", is_flag=True, help=WRITE_HELP)
+def check_command(book: Path, as_json: bool, write: bool) -> None:
     """校验工作簿：核对每个数字和输入项，按工作表列出问题。
 
     BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Exit status:
@@ -123,17 +85,41 @@ def check_command(book: Path, as_json: bool) -> None:
         selfeval-xl check 我的自评.xlsm
 
         selfeval-xl check 我的自评.xlsm --json > findings.json
+
+        selfeval-xl check 我的自评.xlsm --write   # 填写“校验结果”工作表，同“校验数据”按钮
     """
-    loaded = load_book(book, today=date.today())
-    findings = check_findings(loaded)
+    outcome = pipeline.evaluate_path(book, today=date.today())
+    findings = outcome.findings
     if as_json:
         click.echo(json.dumps(check_json(str(book), findings), ensure_ascii=False, indent=2))
     else:
         print_findings(_console(), str(book), findings)
-    if not loaded.readable:
+    if write and outcome.readable:
+        _write_back(book, findings=findings, status={
+            "status_checked_at": _now(), "status_check_summary": summary(findings)})
+    if not outcome.readable:
         sys.exit(EXIT_UNREADABLE)
     if has_errors(findings):
         sys.exit(EXIT_ERRORS)
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _write_back(book: Path, **results) -> None:
+    """What the buttons write (校验结果, 校核得分, status), into the workbook file."""
+    from selfeval_xl.adapters.workbook_writer import WorkbookWriteError, write_results
+
+    if book.suffix.lower() == ".json":
+        raise click.UsageError("--write 只能用于工作簿（.xlsm/.xlsx），不能用于数据文件")
+    try:
+        backup = write_results(book, **results)
+    except WorkbookWriteError as exc:
+        click.echo(f"未能写入工作簿：{exc}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    click.echo(f"已写入工作簿：{book}" + (f"（原版本备份：{backup}）" if backup else "（无变化）"),
+               err=True)
 
 
 # --- score -----------------------------------------------------------------------------------
@@ -192,7 +178,8 @@ def score_tree(ev: Evaluation, card: scoring.Scorecard) -> Tree:
 @main.command("score")
 @click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
-def score_command(book: Path, as_json: bool) -> None:
+@click.option("--write", is_flag=True, help=WRITE_HELP)
+def score_command(book: Path, as_json: bool, write: bool) -> None:
     """计算得分：逐项评分并说明依据，给出总分、等级和得分句。
 
     BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Run ``check``
@@ -203,17 +190,20 @@ def score_command(book: Path, as_json: bool) -> None:
         selfeval-xl score 我的自评.xlsm
 
         selfeval-xl score 我的自评.xlsm --json > scores.json
+
+        selfeval-xl score 我的自评.xlsm --write   # 写入“校核得分”，同“计算得分”按钮
     """
-    loaded = load_book(book)
-    if not loaded.readable:
+    outcome = pipeline.evaluate(pipeline.read_path(book))
+    if not outcome.readable:
         if as_json:
-            click.echo(json.dumps(check_json(str(book), loaded.reader_findings),
+            click.echo(json.dumps(check_json(str(book), outcome.findings),
                                   ensure_ascii=False, indent=2))
         else:
-            print_findings(_console(), str(book), loaded.reader_findings)
+            print_findings(_console(), str(book), outcome.findings)
         sys.exit(EXIT_UNREADABLE)
-    ev = loaded.evaluation
-    card = scoring.score(ev)
+    ev, card = outcome.evaluation, outcome.scorecard
+    if write:
+        _write_back(book, scorecard=card, status={"status_scored_at": _now()})
     if as_json:
         click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
         return

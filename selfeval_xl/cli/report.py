@@ -14,13 +14,13 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
 import click
 
-from selfeval_xl import datafile
+from selfeval_xl import datafile, pipeline
 from selfeval_xl.cli import main
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.model import Evaluation
@@ -101,26 +101,20 @@ def _no_progress(_: str) -> Iterator[None]:
     yield
 
 
-def _load_book(book: Path) -> tuple[Evaluation, list[Finding]]:
-    from selfeval_xl.adapters import reader
-    from selfeval_xl.core.checks import CheckContext, run_checks
-
-    result = reader.read(book)
-    if result.meta.get("readable") is False:  # not a workbook at all: no report to make
-        reason = "；".join(f.message for f in result.findings) or "无法读取"
+def _evaluate_book(book: Path):
+    outcome = pipeline.evaluate_path(book, today=date.today())
+    if not outcome.readable:  # not a workbook at all: no report to make
+        reason = "；".join(f.message for f in outcome.findings) or "无法读取"
         raise ReportInputError(f"无法读取工作簿 {book}：{reason}")
-    ctx = CheckContext(locator=result.locator, meta=result.meta)
-    return result.evaluation, list(result.findings) + run_checks(result.evaluation, ctx)
+    return outcome
 
 
-def _load_data(path: Path | None) -> tuple[Evaluation, list[Finding]]:
-    from selfeval_xl.core.checks import run_checks
-
+def _evaluate_data(path: Path | None):
     try:
         ev = datafile.example() if path is None else datafile.load(path)
     except (OSError, ValueError) as exc:
         raise ReportInputError(f"无法读取数据文件 {path}：{exc}") from exc
-    return ev, run_checks(ev)
+    return pipeline.evaluate(pipeline.data_result(ev, path), today=date.today())
 
 
 def produce(*, book: Path | None = None, data: Path | None = None, example: bool = False,
@@ -169,15 +163,13 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
         if not book.is_file():
             raise ReportInputError(f"找不到工作簿：{book}")
         with step("读取并校验工作簿"):
-            ev, findings = _load_book(book)
+            outcome = _evaluate_book(book)
         kind, source = ("example" if example else "workbook"), book
     else:
         with step("读取并校验数据"):
-            ev, findings = _load_data(data)
+            outcome = _evaluate_data(data)
         kind, source = ("example" if example else "data"), data
-    from selfeval_xl.core import scoring
-
-    scorecard = scoring.score(ev)
+    ev, findings, scorecard = outcome.evaluation, outcome.findings, outcome.scorecard
     doc = build_document(ev, scorecard, findings, config=cfg, override=allow_errors)
     out_dir = Path(out_dir) if out_dir else (source.parent if source else Path("."))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -59,3 +59,12 @@ def count_by_severity(findings: list[Finding]) -> dict[str, int]:
     for f in findings:
         counts[f.severity.value] += 1
     return counts
+
+
+def summary(findings: list[Finding]) -> str:
+    """One line for the status block and the buttons' message box:
+    "错误 2 项，警告 1 项，提示 0 项", or "未发现问题" when there is nothing."""
+    if not findings:
+        return "未发现问题"
+    counts = count_by_severity(findings)
+    return "，".join(f"{s.label} {counts[s.value]} 项" for s in Severity)

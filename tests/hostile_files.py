@@ -6,7 +6,6 @@ Used by test_collect_hostile.py and test_collect.py. Each writes ``path`` and re
 from __future__ import annotations
 
 import io
-import shutil
 import struct
 import zipfile
 from collections.abc import Callable
@@ -61,9 +60,9 @@ def encrypted(path: Path, good: Path) -> Path:
 def _minimal_members() -> dict[str, bytes]:
     return {
         "[Content_Types].xml": (
-            b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-            b'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
-            b"</Types>"),
+            b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns='
+            b'"http://schemas.openxmlformats.org/package/2006/content-types">'
+            b'<Default Extension="xml" ContentType="application/xml"/></Types>'),
         "xl/workbook.xml": (
             b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
             b'org/spreadsheetml/2006/main"><sheets/></workbook>'),

@@ -1,0 +1,159 @@
+"""Benchmark ``collect`` on N generated workbooks against a pandas/openpyxl baseline.
+
+Both runs happen in this one invocation, each in its own child process (so each one's
+memory is measured alone), with the same number of worker processes:
+
+- **collect**: ``selfeval_xl.bureau.collect.collect`` on the inbox: preflight, read,
+  checks, scoring, fingerprint of every file, then the summary workbook and the database;
+- **baseline**: the same sheets of the same files read with
+  ``pandas.read_excel(engine="openpyxl")`` (reading only: no checks, no summary).
+
+Printed: wall time, CPU time (user + system of the process and all its workers: this is
+what the run costs whatever else the machine is doing), peak resident memory of the
+collecting process and of the largest worker (``ru_maxrss`` of RUSAGE_SELF and
+RUSAGE_CHILDREN), files per second, and the baseline ÷ collect ratios.
+
+Usage:
+    python bench/bench_collect.py [-n 1000] [--inbox DIR] [--workers N]
+                                  [--baseline-sample K] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _usage() -> dict:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+            "rss_self_mb": me.ru_maxrss / 1024, "rss_children_mb": kids.ru_maxrss / 1024}
+
+
+def child_collect(inbox: Path, out: Path, workers: int) -> dict:
+    from selfeval_xl.bureau.collect import collect
+
+    t = time.perf_counter()
+    result = collect([inbox], out / "summary.xlsx", db=out / "bureau.sqlite", workers=workers)
+    wall = time.perf_counter() - t
+    verdicts: dict[str, int] = {}
+    for r in result.records:
+        verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
+    return {"files": len(result.records), "wall_s": wall, "verdicts": verdicts, **_usage()}
+
+
+def _read_with_pandas(path: str) -> int:
+    import pandas as pd
+
+    from selfeval_xl import layout
+
+    # The sheets the reader reads (the report, findings and xlwings sheets it does not).
+    sheets = [s for s in layout.SHEETS
+              if s not in (layout.SHEET_REPORT, layout.SHEET_FINDINGS, layout.SHEET_XLWINGS)]
+    frames = pd.read_excel(path, sheet_name=sheets, header=None, engine="openpyxl")
+    return sum(len(f) for f in frames.values())
+
+
+def child_baseline(paths: list[str], workers: int) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pandas  # noqa: F401 - imported before the pool forks, as collect's workers are
+
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        rows = sum(pool.map(_read_with_pandas, paths, chunksize=8))
+    wall = time.perf_counter() - t
+    return {"files": len(paths), "rows": rows, "wall_s": wall, **_usage()}
+
+
+def _run_child(args: list[str]) -> dict:
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", *args],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=1000, help="workbooks to generate")
+    ap.add_argument("--inbox", type=Path, help="use this inbox instead of generating one")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--baseline-sample", type=int, default=0,
+                    help="read only K files in the baseline and scale its time to N (0: all)")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "collect":
+            out = child_collect(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        else:
+            out = child_baseline(json.loads(Path(rest[0]).read_text()), int(rest[1]))
+        print(json.dumps(out))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
+        tmp = Path(tmp)
+        inbox = args.inbox
+        gen_s = 0.0
+        if inbox is None:
+            sys.path.insert(0, str(HERE))
+            from make_inbox import make_inbox
+
+            t = time.perf_counter()
+            make_inbox(tmp / "inbox", args.n)
+            gen_s = time.perf_counter() - t
+            inbox = tmp / "inbox"
+        paths = sorted(str(p) for p in inbox.glob("*.xlsm"))
+        (tmp / "out").mkdir()
+        col = _run_child(["collect", str(inbox), str(tmp / "out"), str(args.workers)])
+        sample = paths[: args.baseline_sample] if args.baseline_sample else paths
+        (tmp / "paths.json").write_text(json.dumps(sample))
+        base = _run_child(["baseline", str(tmp / "paths.json"), str(args.workers)])
+        scale = len(paths) / len(sample)
+        base_wall, base_cpu = base["wall_s"] * scale, base["cpu_s"] * scale
+
+    figures = {
+        "files": col["files"], "workers": args.workers, "cpu_count": os.cpu_count(),
+        "generate_s": round(gen_s, 1),
+        "collect_wall_s": round(col["wall_s"], 1), "collect_cpu_s": round(col["cpu_s"], 1),
+        "collect_files_per_s": round(col["files"] / col["wall_s"], 1),
+        "collect_peak_rss_parent_mb": round(col["rss_self_mb"], 1),
+        "collect_peak_rss_worker_mb": round(col["rss_children_mb"], 1),
+        "collect_verdicts": col["verdicts"],
+        "baseline_files_read": base["files"], "baseline_extrapolated": scale != 1,
+        "baseline_wall_s": round(base_wall, 1), "baseline_cpu_s": round(base_cpu, 1),
+        "baseline_peak_rss_worker_mb": round(base["rss_children_mb"], 1),
+        "speedup_wall": round(base_wall / col["wall_s"], 2),
+        "speedup_cpu": round(base_cpu / col["cpu_s"], 2),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        print(f"collect: {figures['files']} workbooks, {args.workers} workers: "
+              f"{figures['collect_wall_s']} s wall, {figures['collect_cpu_s']} s CPU, "
+              f"{figures['collect_files_per_s']} files/s")
+        print(f"  peak RSS: collecting process {figures['collect_peak_rss_parent_mb']} MB, "
+              f"largest worker {figures['collect_peak_rss_worker_mb']} MB")
+        print(f"  verdicts: {figures['collect_verdicts']}")
+        print(f"baseline (pandas.read_excel, openpyxl, same sheets, {args.workers} workers"
+              f"{', extrapolated from %d files' % base['files'] if scale != 1 else ''}): "
+              f"{figures['baseline_wall_s']} s wall, {figures['baseline_cpu_s']} s CPU")
+        print(f"speed-up: {figures['speedup_wall']}x wall, {figures['speedup_cpu']}x CPU "
+              f"(load average at the end: {figures['load_average_1m']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Look at a file's bytes before any workbook library parses it.
+
+Workbooks arrive by e-mail and may be broken or hostile. Everything here works on the
+zip directory and on bounded prefixes of parts, so it costs milliseconds whatever the file
+holds, and it refuses what no self-evaluation workbook ever contains: encryption, a DTD
+(the only way to expand XML entities), parts or totals far beyond any real workbook, and
+absurd compression ratios (zip bombs). External links are reported, never followed.
+
+The limits are generous for a real template (a filled workbook is well under 1 MB
+uncompressed) and tight enough that a hostile file is turned away before it costs time or
+memory; the worker sandbox (:mod:`selfeval_xl.bureau.sandbox`) bounds whatever gets past.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selfeval_xl.core.findings import Finding, Severity
+
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: encrypted OOXML or .xls
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one collected file may cost.
+
+    Attributes:
+        max_file_bytes: size on disk.
+        max_part_bytes: declared uncompressed size of any one zip member.
+        max_total_bytes: declared uncompressed size of all members together.
+        max_ratio: uncompressed ÷ compressed for members above 1 MB (zip bombs reach 1000+;
+            real sheets stay far below).
+        max_members: number of zip members.
+        prolog_bytes: how far into an XML part a DTD is looked for (a DTD can only stand
+            before the root element).
+        timeout: seconds one file may take in the worker (read, check, score).
+        memory_bytes: address space a worker may grow by while reading one file.
+    """
+
+    max_file_bytes: int = 64 * MB
+    max_part_bytes: int = 48 * MB
+    max_total_bytes: int = 96 * MB
+    max_ratio: float = 200.0
+    max_members: int = 2000
+    prolog_bytes: int = 16 * 1024
+    timeout: float = 60.0
+    memory_bytes: int = 768 * MB
+
+
+@dataclass
+class Preflight:
+    """What the bytes say.
+
+    Attributes:
+        file_hash: "sha256:<hex>" of the whole file (the database key).
+        size: bytes on disk.
+        verdict: None when the file may be read; else "unreadable" or "rejected".
+        reason: Chinese reason when refused.
+        findings: warnings about a readable file (external links).
+    """
+
+    file_hash: str = ""
+    size: int = 0
+    verdict: str | None = None
+    reason: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+
+def file_hash(path: Path, max_bytes: int | None = None) -> str:
+    """"sha256:<hex>" of the file, read in 1 MB blocks (bounded memory whatever the size).
+
+    A file larger than ``max_bytes`` is not read whole (it is refused anyway): its key is
+    "sha256-head:<hex of the first MB>:<size>", still content-based and stable.
+    """
+    size = path.stat().st_size
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        if max_bytes is not None and size > max_bytes:
+            h.update(fh.read(MB))
+            return f"sha256-head:{h.hexdigest()}:{size}"
+        for block in iter(lambda: fh.read(MB), b""):
+            h.update(block)
+    return "sha256:" + h.hexdigest()
+
+
+def inspect(path: str | Path, limits: Limits = Limits()) -> Preflight:
+    """Decide from the bytes alone whether ``path`` may be handed to a workbook reader."""
+    path = Path(path)
+    pf = Preflight()
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO or device would block or never end: never open one.
+            return _refuse(pf, "unreadable", "不是普通文件（可能是管道、设备或目录），未读取")
+        pf.size = st.st_size
+        pf.file_hash = file_hash(path, limits.max_file_bytes)
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return _refuse(pf, "unreadable", f"无法打开文件：{exc.strerror or exc}")
+    if pf.size == 0:
+        return _refuse(pf, "unreadable", "空文件（0 字节），不是 Excel 工作簿")
+    if pf.size > limits.max_file_bytes:
+        return _refuse(pf, "rejected", f"文件 {pf.size / MB:.1f} MB，超过上限 "
+                       f"{limits.max_file_bytes / MB:.0f} MB，未读取")
+    if head.startswith(CFB_MAGIC):
+        return _refuse(pf, "unreadable", _describe_cfb(path))
+    if not head.startswith(ZIP_MAGIC):
+        return _refuse(pf, "unreadable",
+                       "不是 Excel 工作簿：文件内容不是 .xlsx/.xlsm 的压缩包格式"
+                       "（可能是改了扩展名的其他文件）")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _inspect_zip(zf, pf, limits)
+    except zipfile.BadZipFile as exc:
+        return _refuse(pf, "unreadable", f"文件已损坏或不完整（可能在传输中被截断）：{exc}")
+    except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+        return _refuse(pf, "unreadable", f"压缩包无法读取：{type(exc).__name__}: {exc}")
+
+
+def _inspect_zip(zf: zipfile.ZipFile, pf: Preflight, limits: Limits) -> Preflight:
+    infos = zf.infolist()
+    if len(infos) > limits.max_members:
+        return _refuse(pf, "rejected", f"压缩包含 {len(infos)} 个部件，超过上限 "
+                       f"{limits.max_members}，未读取")
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return _refuse(pf, "unreadable", "压缩包中没有 Excel 工作簿部件（xl/workbook.xml），"
+                       "不是 .xlsx/.xlsm 文件")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            return _refuse(pf, "unreadable", f"部件 {info.filename} 已加密，无法读取")
+        total += info.file_size
+        if (info.file_size > MB and info.compress_size
+                and info.file_size / info.compress_size > limits.max_ratio):
+            ratio = info.file_size / info.compress_size
+            return _refuse(pf, "rejected", f"疑似压缩炸弹：部件 {info.filename} 压缩比 "
+                           f"{ratio:.0f}:1（上限 {limits.max_ratio:.0f}:1），未读取")
+        if info.file_size > limits.max_part_bytes:
+            return _refuse(pf, "rejected", _too_big(info, limits))
+    if total > limits.max_total_bytes:
+        return _refuse(pf, "rejected", f"解压后共 {total / MB:.1f} MB，超过上限 "
+                       f"{limits.max_total_bytes / MB:.0f} MB，未读取")
+    for info in infos:
+        if _is_xml(info.filename):
+            problem = _dtd_problem(zf, info, limits.prolog_bytes)
+            if problem:
+                return _refuse(pf, "rejected", problem)
+    links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
+    if links:
+        pf.findings.append(Finding(
+            "BUREAU_EXTERNAL_LINKS", Severity.WARNING, "", "", "",
+            f"工作簿含 {len(links)} 个外部链接（{', '.join(links)}），已忽略，未打开链接的文件；"
+            "引用外部文件的数值以工作簿中保存的值为准"))
+    return pf
+
+
+def _too_big(info: zipfile.ZipInfo, limits: Limits) -> str:
+    what = "工作表数据" if info.filename.startswith("xl/worksheets/") else "部件"
+    return (f"{what}过大：{info.filename} 解压后 {info.file_size / MB:.1f} MB，超过上限 "
+            f"{limits.max_part_bytes / MB:.0f} MB（自评工作簿通常不足 1 MB），未读取")
+
+
+def _is_xml(name: str) -> bool:
+    return name.endswith((".xml", ".rels", ".vml"))
+
+
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _dtd_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, prolog_bytes: int) -> str:
+    """Chinese reason when the part's prolog declares a DTD or entities, else ""."""
+    with zf.open(info) as fh:
+        head = fh.read(prolog_bytes)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 (legal XML, never written by Excel): look at it as UTF-8 bytes.
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    root = _ROOT.search(head)
+    prolog = head[: root.start()] if root else head
+    if _DTD.search(prolog):
+        return (f"部件 {info.filename} 含 DTD/实体声明（可用于 XML 实体扩展攻击，"
+                "Excel 从不写入），未读取")
+    if root is None and len(head) >= prolog_bytes:
+        return f"部件 {info.filename} 的 XML 开头异常（{prolog_bytes} 字节内没有根元素），未读取"
+    return ""
+
+
+def _describe_cfb(path: Path) -> str:
+    """An OLE compound file is either an encrypted OOXML workbook or a legacy .xls.
+
+    The directory entry names are UTF-16LE in the file, so the ``EncryptionInfo`` stream
+    is found without an OLE parser (the size limit has been applied already).
+    """
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if any(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
+        return "工作簿已加密（设置了打开密码），无法读取；请部门去掉密码后重新报送"
+    return "旧版 Excel 97-2003（.xls）或其他 OLE 格式文件，不是自评模板（.xlsm/.xlsx）"
+
+
+def _refuse(pf: Preflight, verdict: str, reason: str) -> Preflight:
+    pf.verdict = verdict
+    pf.reason = reason
+    return pf

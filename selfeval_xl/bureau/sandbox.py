@@ -1,0 +1,211 @@
+"""Run one function per file in worker processes, each file bounded in time and memory.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: a running future cannot be cancelled,
+so a file that hangs could only be stopped by breaking the whole pool and every file in
+it. Here each worker is a process with a pipe; the parent hands it one file at a time,
+waits on all pipes and process sentinels with the nearest deadline as timeout, and when a
+file overruns or its worker dies (memory limit, crash) only that worker is killed and
+replaced, and the file gets an outcome saying why. The rest of the inbox goes on.
+
+Memory: each worker lowers its own ``RLIMIT_AS`` to its current address space plus the
+per-file budget, so an allocation beyond it fails with ``MemoryError`` inside the worker
+(which then reports and exits) instead of exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+try:  # POSIX only; on Windows the time limit still applies
+    import resource
+except ImportError:  # pragma: no cover
+    resource = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one item.
+
+    Attributes:
+        index: position of the item in the input sequence.
+        value: the function's return value when ``failure`` is "".
+        failure: "" on success, else "timeout", "memory", "crash" or "exception".
+        message: Chinese explanation of the failure.
+        seconds: wall time the item took.
+    """
+
+    index: int
+    value: Any = None
+    failure: str = ""
+    message: str = ""
+    seconds: float = 0.0
+
+
+def _context() -> mp.context.BaseContext:
+    # fork: workers start in milliseconds with every module already imported.
+    methods = mp.get_all_start_methods()
+    return mp.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _address_space() -> int:
+    """Current virtual size of this process in bytes (Linux), else 0."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _limit_memory(budget: int) -> None:
+    if resource is None or budget <= 0:
+        return
+    limit = _address_space() + budget
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # not permitted here: the time limit still holds
+        pass
+
+
+# Exit status of a worker that ran out of memory (so the parent can say so even when the
+# worker could not send its report).
+MEMORY_EXIT = 86
+MEMORY_MESSAGE = "读取时内存超出上限，已中止"
+
+
+def _worker_main(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int) -> None:
+    _limit_memory(memory_bytes)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        index, item = msg
+        value, failure, message = None, "", ""
+        try:
+            value = fn(item)
+        except MemoryError:
+            failure, message = "memory", MEMORY_MESSAGE
+        except BaseException as exc:  # noqa: BLE001 - one file must never stop the run
+            failure, message = "exception", f"{type(exc).__name__}: {exc}"[:500]
+        # Outside the except blocks: the traceback (and the memory it pins) is released.
+        try:
+            conn.send((index, failure, value, message))
+        except MemoryError:
+            os._exit(MEMORY_EXIT)
+        if failure == "memory":
+            os._exit(MEMORY_EXIT)  # the heap may be in any state: start afresh
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, fn: Callable, memory_bytes: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn, memory_bytes), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def run_bounded(items: Sequence[Any], fn: Callable[[Any], Any], *, workers: int | None = None,
+                timeout: float = 60.0, memory_bytes: int = 0) -> Iterator[Outcome]:
+    """Apply ``fn`` to every item in worker processes; yield outcomes as they finish.
+
+    Args:
+        items: picklable inputs (paths).
+        fn: a module-level function (it runs in the workers).
+        workers: number of processes (default: ``os.cpu_count()``, at most len(items)).
+        timeout: seconds per item; an item past it is stopped and its worker replaced.
+        memory_bytes: extra address space a worker may use (0: no limit).
+
+    Yields:
+        One :class:`Outcome` per item, in completion order.
+    """
+    if not items:
+        return
+    ctx = _context()
+    n = max(1, min(workers or os.cpu_count() or 1, len(items)))
+    queue = deque(range(len(items)))
+    pool = [_Worker(ctx, fn, memory_bytes) for _ in range(n)]
+    try:
+        while queue or any(w.task is not None for w in pool):
+            for i, w in enumerate(pool):
+                if w.task is None and queue:
+                    if not w.proc.is_alive():  # died while idle: never hand it a file
+                        w.kill()
+                        pool[i] = w = _Worker(ctx, fn, memory_bytes)
+                    w.task = queue.popleft()
+                    w.started = time.monotonic()
+                    try:
+                        w.conn.send((w.task, items[w.task]))
+                    except OSError:  # it died just now: the wait below reports a crash
+                        pass
+            busy = [w for w in pool if w.task is not None]
+            wait_for = min(w.started + timeout for w in busy) - time.monotonic()
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
+                             timeout=max(0.0, wait_for)))
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if w.task is None:
+                    continue
+                outcome, recycle = _collect(w, ready, now, timeout)
+                if outcome is None:
+                    continue
+                yield outcome
+                w.task = None
+                if recycle:
+                    w.kill()
+                    pool[i] = _Worker(ctx, fn, memory_bytes)
+    finally:
+        for w in pool:
+            try:
+                if w.task is None and w.proc.is_alive():
+                    w.conn.send(None)
+            except OSError:
+                pass
+            w.kill()
+
+
+def _collect(w: _Worker, ready: set, now: float, timeout: float) -> tuple[Outcome | None, bool]:
+    """The outcome of worker ``w``'s item if it is over (and whether to replace the worker)."""
+    seconds = now - w.started
+    if w.conn in ready:
+        try:
+            index, failure, value, message = w.conn.recv()
+            return Outcome(index, value, failure, message, seconds), failure == "memory"
+        except (EOFError, OSError):
+            pass  # died without a word: handled as a crash below
+    if w.conn in ready or w.proc.sentinel in ready:
+        w.proc.join(1)
+        code = w.proc.exitcode
+        if code == MEMORY_EXIT:
+            return Outcome(w.task, None, "memory", MEMORY_MESSAGE, seconds), True
+        if code is not None and code < 0:
+            how = f"被信号 {-code} 终止（多为内存耗尽）"
+        else:
+            how = f"异常退出（退出码 {code}）"
+        return Outcome(w.task, None, "crash", f"读取进程{how}", seconds), True
+    if seconds >= timeout:
+        return Outcome(w.task, None, "timeout", f"读取超过 {timeout:g} 秒时限，已中止",
+                       seconds), True
+    return None, False

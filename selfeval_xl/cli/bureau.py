@@ -1,0 +1,159 @@
+"""``selfeval-xl verify`` and ``selfeval-xl collect``: the finance bureau's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from selfeval_xl.bureau.preflight import MB, Limits
+from selfeval_xl.bureau.verify import VERDICTS, VERDICTS_BY_KEY
+from selfeval_xl.cli import main
+from selfeval_xl.core.findings import Severity
+
+_EXIT_TABLE = "\n".join(f"  {v.exit_code}  {v.key:<17} {v.label}" for v in VERDICTS)
+
+
+def _limit_options(fn):
+    fn = click.option("--timeout", type=float, default=Limits.timeout, show_default=True,
+                      help="每个文件最长读取秒数，超时即中止并记为“拒绝读取”。")(fn)
+    fn = click.option("--max-memory", type=int, default=Limits.memory_bytes // MB,
+                      show_default=True, help="每个文件读取时可用的内存上限（MB）。")(fn)
+    return fn
+
+
+def _limits(timeout: float, max_memory: int) -> Limits:
+    return Limits(timeout=timeout, memory_bytes=max_memory * MB)
+
+
+@main.command("verify", epilog=f"\b\nExit status by verdict:\n{_EXIT_TABLE}")
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核验结果。")
+@_limit_options
+def verify_cmd(book: Path, as_json: bool, timeout: float, max_memory: int) -> None:
+    """核验收到的自评工作簿：是否为自评模板、模板版本、校验结果、得分是否与数据一致、报告生成后数据是否被修改。
+
+    The file is read in a separate process with bounded time and memory, so a broken or
+    hostile file gives a verdict, never a hang or a crash. The first line is the verdict;
+    the exit status says which (see below).
+
+    Example:
+
+        selfeval-xl verify 收件箱/惠州市政务服务中心.xlsm
+
+        selfeval-xl verify 收件箱/惠州市政务服务中心.xlsm --json
+    """
+    from selfeval_xl.bureau.collect import examine_all
+
+    if not book.exists():
+        raise click.UsageError(f"找不到文件：{book}")
+    rec = examine_all([book], limits=_limits(timeout, max_memory), workers=1)[0]
+    verdict = VERDICTS_BY_KEY[rec["verdict"]]
+    if as_json:
+        out = {k: v for k, v in rec.items()}
+        out["exit_code"] = verdict.exit_code
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(verdict_text(rec))
+    sys.exit(verdict.exit_code)
+
+
+def verdict_text(rec: dict) -> str:
+    """The human report of one record: the verdict line, then the details and findings."""
+    v = VERDICTS_BY_KEY[rec["verdict"]]
+    who = ""
+    if rec.get("dept_name"):
+        who = f"　{rec['dept_name']} {rec.get('eval_year') or '?'} 年度"
+        if rec.get("score"):
+            who += f"，自评 {rec['score']} 分（{rec.get('grade') or '无等级'}）"
+    lines = [f"核验结论：{v.label}（{v.key}）{who}", f"  说明：{rec['verdict_reason']}",
+             f"  文件：{rec['file_name']}（{rec.get('file_hash') or '无法计算哈希'}）"]
+    lines += [f"  {d}" for d in rec.get("details", ())]
+    labels = {s.value: s.label for s in Severity}
+    findings = rec.get("findings", ())
+    if findings:
+        lines.append(f"  问题（{len(findings)}）：")
+        for f in findings:
+            where = f"{f['sheet']}!{f['cell']}" if f.get("sheet") and f.get("cell") else (
+                f.get("sheet") or "整个文件")
+            lines.append(f"    [{labels.get(f['severity'], f['severity'])}] {f['code']} "
+                         f"{where}：{f['message']}")
+    return "\n".join(lines)
+
+
+@main.command("collect")
+@click.argument("inputs", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="汇总工作簿（.xlsx）的路径。")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite 数据库路径（跨年度累积；默认与汇总工作簿同名，扩展名 .sqlite）。")
+@click.option("--no-db", is_flag=True, help="不写数据库。")
+@click.option("--workers", type=int, default=None, help="并行进程数（默认：CPU 核数）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的核验结论。")
+@_limit_options
+def collect_cmd(inputs: tuple[Path, ...], out: Path, db: Path | None, no_db: bool,
+                workers: int | None, as_json: bool, timeout: float, max_memory: int) -> None:
+    """汇总收件箱：逐个核验工作簿（并行、每个文件限时限内存），写出汇总工作簿和数据库。
+
+    Directories are searched recursively for .xlsm/.xlsx/.xls files; files named are
+    always taken. Every file gets one row in the summary, broken or hostile ones with the
+    reason. Re-collecting the same files does not duplicate database rows. Exit status 0
+    when the summary was written, 2 when no input file was found.
+
+    Example:
+
+        selfeval-xl collect 收件箱/ -o 汇总2022.xlsx --db 绩效自评.sqlite
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
+        TimeElapsedColumn, TimeRemainingColumn
+
+    from selfeval_xl.bureau.collect import collect
+
+    db_path = None if no_db else (db or out.with_suffix(".sqlite"))
+    progress = Progress(TextColumn("读取工作簿"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TimeRemainingColumn(),
+                        TextColumn("{task.fields[last]}"), transient=True,
+                        console=_stderr_console())
+    task = None
+
+    def on_start(n: int) -> None:
+        nonlocal task
+        if n:
+            task = progress.add_task("collect", total=n, last="")
+            progress.start()
+
+    def on_done(rec: dict) -> None:
+        progress.update(task, advance=1, last=rec["file_name"][:40])
+
+    try:
+        result = collect(inputs, out, db=db_path, limits=_limits(timeout, max_memory),
+                         workers=workers, on_start=on_start, on_done=on_done)
+    finally:
+        progress.stop()
+    if not result.records:
+        click.echo("没有找到工作簿文件（.xlsm/.xlsx/.xls）。", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps([{k: r[k] for k in ("file_path", "dept_name", "eval_year", "score",
+                                                   "grade", "verdict", "verdict_reason")}
+                               for r in result.records], ensure_ascii=False, indent=2))
+    else:
+        counts: dict[str, int] = {}
+        for r in result.records:
+            counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+        click.echo(f"已汇总 {len(result.records)} 个文件：" + "，".join(
+            f"{VERDICTS_BY_KEY[k].label} {counts[k]}" for k in (v.key for v in VERDICTS)
+            if k in counts))
+        click.echo(f"汇总工作簿：{result.summary_path}")
+        if result.db_path:
+            click.echo(f"数据库：{result.db_path}（" + "，".join(
+                f"{t} {n} 行" for t, n in (result.db_counts or {}).items()) + "）")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)

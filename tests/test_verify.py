@@ -1,0 +1,196 @@
+"""verify: the verdict on one workbook as the bureau receives it (selfeval_xl.bureau.verify
+and the ``verify`` command)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hostile_files import other_version, rewrite_zip, sheet_part
+from selfeval_xl import layout
+from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.adapters.workbook_writer import write_results
+from selfeval_xl.bureau.verify import VERDICTS, examine
+from selfeval_xl.cli import main
+from selfeval_xl.core import scoring
+from selfeval_xl.core.fingerprint import fingerprint
+from selfeval_xl.datafile import example
+
+
+def clean_example():
+    """The seed department with figures that add up (the seed's own do not: 390.73 + 620.85
+    ≠ 921.52) and the budget filled in (fully spent, as its 预算完成率 of 100 % says), so
+    that the checks find nothing."""
+    ev = example()
+    x = dataclasses.replace(ev.expenditure, budget_total=Decimal("921.52"),
+                            exp_project=Decimal("530.79"))
+    return dataclasses.replace(ev, expenditure=x)
+
+
+@pytest.fixture(scope="module")
+def ev():
+    return clean_example()
+
+
+@pytest.fixture()
+def book(tmp_path, ev):
+    path = tmp_path / "惠州市政务服务中心.xlsm"
+    build_workbook(path, ev)
+    return path
+
+
+def with_report(path: Path, ev, *, score: Decimal | None = None) -> Path:
+    """The state after 生成报告: status block with the data fingerprint and the score."""
+    total = scoring.score(ev).total if score is None else score
+    write_results(path, backup=False, status={
+        "report_fingerprint": fingerprint(ev), "report_score": total,
+        "status_report_at": "2023-04-11 10:00:00"})
+    return path
+
+
+def edit_input(path: Path, name: str, text: str) -> None:
+    """Change one input cell the way a later edit in Excel would (inline string in place)."""
+    sheet, cell = layout.defined_names()[name]
+    part = sheet_part(path, sheet)
+
+    def edit(data: bytes) -> bytes:
+        pattern = re.compile(rb'<c r="%s"([^>]*?)(?:/>|>.*?</c>)' % cell.encode(), re.S)
+        m = pattern.search(data)
+        assert m, (sheet, cell)
+        style = re.search(rb'\ss="\d+"', m.group(1))
+        new = b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (
+            cell.encode(), style.group(0) if style else b"", text.encode())
+        return data[: m.start()] + new + data[m.end():]
+    tmp = path.with_name("tampered.tmp")
+    rewrite_zip(path, tmp, {part: edit})
+    tmp.replace(path)
+
+
+def set_cached_value(path: Path, name: str, value: str) -> None:
+    """Overwrite the stored result of a formula cell (what a hand-tampered file looks like)."""
+    sheet, cell = layout.defined_names()[name]
+    part = sheet_part(path, sheet)
+
+    def edit(data: bytes) -> bytes:
+        pattern = re.compile(rb'(<c r="%s"[^>]*?)(?:/>|>(.*?)</c>)' % cell.encode(), re.S)
+        m = pattern.search(data)
+        assert m, (sheet, cell)
+        head = re.sub(rb'\st="\w+"', b"", m.group(1))
+        formula = re.search(rb"<f>.*?</f>", m.group(2) or b"", re.S)
+        kept = formula.group(0) if formula else b""
+        new = head + b">" + kept + b"<v>%s</v></c>" % value.encode()
+        return data[: m.start()] + new + data[m.end():]
+    tmp = path.with_name("tampered.tmp")
+    rewrite_zip(path, tmp, {part: edit})
+    tmp.replace(path)
+
+
+# The seed states no targets for its output figures: the checks say so, as information.
+SEED_INFO = [("OUTPUT_TARGET_BLANK", "绩效目标", "O5:O14")]
+
+
+def codes(rec: dict) -> list[tuple[str, str, str]]:
+    return [(f["code"], f["sheet"], f["cell"]) for f in rec["findings"]]
+
+
+def test_untouched_example_without_report_is_ok(book, ev):
+    rec = examine(book)
+    assert (rec["verdict"], codes(rec)) == ("ok", SEED_INFO)
+    assert rec["dept_name"] == "惠州市政务服务中心"
+    assert rec["eval_year"] == 2022
+    assert rec["score"] == "96.00"
+    assert rec["grade"] == "优"
+    assert rec["exp_total"] == "921.52"
+    assert rec["fingerprint"] == fingerprint(ev)
+    assert rec["details"][2] == "报告：尚未生成报告（无数据指纹），无法判断报告后是否改动"
+
+
+def test_example_with_report_is_ok(book, ev):
+    with_report(book, ev)
+    rec = examine(book)
+    assert (rec["verdict"], codes(rec)) == ("ok", SEED_INFO)
+    assert rec["report_fingerprint"] == fingerprint(ev)
+    assert rec["report_score"] == "96.00"
+    assert rec["details"][2] == "报告：生成于 2023-04-11 10:00:00，此后数据未改动"
+
+
+def test_edited_after_report_is_stale(book, ev):
+    with_report(book, ev)
+    edit_input(book, "other_notes", "报告生成后补充的说明")
+    rec = examine(book)
+    place = layout.defined_names()["report_fingerprint"]
+    assert rec["verdict"] == "stale"
+    assert codes(rec) == SEED_INFO + [("REPORT_STALE", *place)]
+    assert rec["fingerprint"] != fingerprint(ev)
+    assert rec["verdict_reason"] == ("报告生成（2023-04-11 10:00:00）后数据被修改，"
+                                     "报告所依据数据的指纹与当前数据不一致")
+
+
+def test_tampered_report_score_is_mismatch(book, ev):
+    with_report(book, ev, score=Decimal("99"))
+    rec = examine(book)
+    assert rec["verdict"] == "score-mismatch"
+    place = layout.defined_names()["report_score"]
+    assert codes(rec) == SEED_INFO + [("REPORT_SCORE_MISMATCH", *place)]
+    assert rec["verdict_reason"] == "报告中的自评得分为 99 分，按当前数据计算为 96 分，请重新生成报告"
+
+
+@pytest.mark.libreoffice
+def test_tampered_self_score_cell_is_mismatch(book, ev, soffice, tmp_path):
+    # A file as an office suite saves it (formula results stored), then the stored
+    # 自评得分 overwritten by hand. (A freshly built file stores no results to tamper with.)
+    from selfeval_xl.adapters.libreoffice import convert
+
+    saved = convert(with_report(book, ev), "xlsx", tmp_path / "saved")
+    assert examine(saved)["stored_score"] == "96.00"
+    set_cached_value(saved, "self_score", "99.5")
+    rec = examine(saved)
+    assert rec["verdict"] == "score-mismatch"
+    place = layout.defined_names()["self_score"]
+    assert codes(rec) == SEED_INFO + [("SELF_SCORE_MISMATCH", *place)]
+    assert rec["stored_score"] == "99.50"
+
+
+def test_other_template_version(book, tmp_path):
+    rec = examine(other_version(tmp_path / "old.xlsm", book))
+    assert rec["verdict"] == "wrong-version"
+    assert rec["template_version"] == "selfeval-xl/0"
+    assert rec["dept_name"] == "惠州市政务服务中心"  # still read through the names
+
+
+def test_seed_figures_are_errors(tmp_path):
+    path = tmp_path / "seed.xlsm"
+    build_workbook(path, example())
+    rec = examine(path)
+    assert rec["verdict"] == "errors"
+    assert codes(rec) == [("FIELD_REQUIRED", "支出情况", "C4"), ("EXP_PARTS_MISMATCH", "支出情况", "C5"),
+                          *SEED_INFO]
+
+
+def test_cli_exit_codes_and_json(book, ev, tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(main, ["verify", str(book)])
+    assert res.exit_code == 0
+    assert res.output.splitlines()[0] == ("核验结论：通过（ok）　惠州市政务服务中心 2022 年度，"
+                                          "自评 96.00 分（优）")
+    with_report(book, ev, score=Decimal("99"))
+    res = runner.invoke(main, ["verify", str(book), "--json"])
+    data = json.loads(res.output)
+    assert (res.exit_code, data["verdict"], data["exit_code"]) == (6, "score-mismatch", 6)
+    junk = tmp_path / "junk.xlsm"
+    junk.write_bytes(b"not a zip")
+    res = runner.invoke(main, ["verify", str(junk)])
+    assert res.exit_code == 2
+    assert res.output.splitlines()[0] == "核验结论：无法读取（unreadable）"
+
+
+def test_exit_codes_are_distinct_except_the_two_passes():
+    failing = [v.exit_code for v in VERDICTS if v.key not in ("ok", "ok-with-warnings")]
+    assert sorted(failing) == [1, 2, 3, 4, 5, 6, 7]
+    assert {v.exit_code for v in VERDICTS if v.key in ("ok", "ok-with-warnings")} == {0}

@@ -9,9 +9,11 @@ OUT ?= out
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
 
-## the main job on the built-in example (惠州市政务服务中心 2022): workbook, checks, score, report
+## the main job on the built-in example (惠州市政务服务中心 2022): workbook, checks, score, report.
+## The published figures do not add up, so `report` exits 1 (errors found, report written
+## with a notice); only a status of 2 or more (could not run) fails this target.
 example: setup
-	$(BIN)/selfeval-xl report --example -o $(OUT)
+	$(BIN)/selfeval-xl report --example -o $(OUT) || [ $$? -eq 1 ]
 
 ## the whole test suite (the command .ci/run calls)
 test: setup

@@ -226,3 +226,32 @@ def _big_sheet(tmp_path):
         ws.write_formula(r, 0, f"=ROW()*{r}")
     book.close()
     return src
+
+
+# What an office suite without Python shows: Excel's error values and LibreOffice's "Err:5xx".
+ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
+
+
+def _error_cells(values) -> list[tuple[str, str, object]]:
+    return sorted((sheet, cell, v) for sheet, cells in values.items() for cell, v in cells.items()
+                  if isinstance(v, str) and v.startswith(ERROR_VALUES))
+
+
+def test_the_reported_example_reads_without_python(tmp_path, soffice):
+    """The workbook as the finance bureau receives it (report written in): LibreOffice
+    recalculates it, no cell anywhere shows an error, and every total, the score, the grade
+    and the report itself are visible as values."""
+    from selfeval_xl.cli.report import produce
+
+    run = produce(example=True, out_dir=tmp_path, formats=("sheet",))
+    assert "sheet" in run.outputs, run.skipped
+    values = libreoffice.recalculated_values(run.source)
+    assert _error_cells(values) == []
+    blank = [o.name for o in layout.OUTPUTS if o.formula and _value(values, o.name) in (None, "")]
+    assert blank == ["exec_rate"]  # the seed states no budget: no rate, rather than #DIV/0!
+    assert (_value(values, "self_score"), _value(values, "self_grade")) == (96, "优")
+    assert _value(values, "py_self_score") == 96  # Python's total, written by report
+    report = [str(v) for v in values[layout.SHEET_REPORT].values()]
+    assert "部门整体绩效自评报告" in report
+    assert "较好地完成设定绩效目标，自评96分。" in report
+    assert any(t.startswith("2.基本支出390.73万元") for t in report)

@@ -225,16 +225,19 @@ def save(ev: Evaluation, path: str | Path) -> None:
     write_atomic(Path(path), dumps(ev).encode("utf-8"))
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a crash never leaves a half-written file.
+def write_atomic(path: Path, data: bytes, like: Path | None = None) -> None:
+    """Write ``data`` to ``path`` so a crash never leaves a half-written file: a temporary
+    file in the same folder, fsynced, then renamed over ``path``.
 
-    mkstemp creates the temporary file as 0600; the result gets the mode the file already
-    had, or the usual mode for a new file (0666 less the umask), so a report the officer
-    shares is not silently private.
+    mkstemp creates the temporary file as 0600; the result gets the mode of ``like`` (e.g.
+    the workbook a backup is made of), else the mode the file already had, else the usual
+    mode for a new file (0666 less the umask), so a report the officer shares is not
+    silently private.
     """
     path = Path(path)
     try:
-        mode = path.stat().st_mode & 0o7777
+        mode = Path(like if like is not None and Path(like).exists() else path).stat().st_mode
+        mode &= 0o7777
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)

@@ -410,7 +410,7 @@ def test_a_crash_mid_write_leaves_the_original_and_no_temp_file(tmp_path, monkey
                 raise OSError("crash during rename")
             return real(src, dst)
 
-        monkeypatch.setattr(workbook_writer.os, "replace", failing)
+        monkeypatch.setattr(datafile.os, "replace", failing)  # the atomic rename
     with pytest.raises(OSError):
         write_all(book)
     assert book.read_bytes() == original_bytes
@@ -691,7 +691,7 @@ def test_a_locked_file_gives_a_chinese_hint_and_stays(tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied", str(book))
         return real(src, dst)
 
-    monkeypatch.setattr(workbook_writer.os, "replace", locked)
+    monkeypatch.setattr(datafile.os, "replace", locked)  # the atomic rename
     with pytest.raises(WorkbookWriteError, match="正在 Excel"):
         write_all(book)
     assert book.read_bytes() == before

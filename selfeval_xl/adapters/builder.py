@@ -121,10 +121,6 @@ def build_workbook(path: str | os.PathLike, ev: Evaluation | None = None) -> Non
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, build_bytes(ev))
-    # The temporary file was created 0600; give the workbook the usual permissions.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(target, 0o666 & ~umask)
 
 
 def _write_section_headers(sheets: dict[str, SheetContext], styles: Styles) -> None:

@@ -22,15 +22,13 @@ bytes are kept as ``<name>.bak<suffix>`` (e.g. ``SelfEvaluation.bak.xlsm``) next
 from __future__ import annotations
 
 import datetime as dt
-import os
-import stat
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
 from selfeval_xl import layout
+from selfeval_xl.datafile import write_atomic
 from selfeval_xl.adapters import render_sheet
 from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
 from selfeval_xl.adapters.ooxml_parts import (
@@ -142,26 +140,6 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
 def _stamp(path: Path) -> tuple[int, int]:
     st = path.stat()
     return st.st_mtime_ns, st.st_size
-
-
-def write_atomic(path: Path, data: bytes, like: Path | None = None) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
-
-    Unlike ``datafile.write_atomic`` this keeps the permission bits of ``like`` (the
-    officer's workbook), since mkstemp creates files readable by the owner only.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if like is not None and like.exists():
-            os.chmod(tmp, stat.S_IMODE(like.stat().st_mode))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- the book being edited ---------------------------------------------------------------

@@ -118,7 +118,7 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
     Asks before replacing report files made earlier; answering "no" changes nothing.
     """
     from selfeval_xl.adapters import pdf, render_docx
-    from selfeval_xl.adapters.workbook_writer import _footer as report_footer
+    from selfeval_xl.adapters.workbook_writer import report_footer
     from selfeval_xl.cli.report import REPORT_SUFFIX
     from selfeval_xl.core import scoring
     from selfeval_xl.core.fingerprint import fingerprint

@@ -426,4 +426,3 @@ def report_footer(status: dict) -> str:
     return "；".join(parts)
 
 
-_footer = report_footer  # name used by selfeval_xl.excel (kept so it keeps working)

@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  verdicts: {figures['collect_verdicts']}")
         print(f"baseline (pandas.read_excel, openpyxl, same sheets, {args.workers} workers"
               f"{', extrapolated from %d files' % base['files'] if scale != 1 else ''}): "
-              f"{figures['baseline_wall_s']} s wall, {figures['baseline_cpu_s']} s CPU")
+              f"{figures['baseline_wall_s']} s wall, {figures['baseline_cpu_s']} s CPU, "
+              f"largest worker {figures['baseline_peak_rss_worker_mb']} MB")
         print(f"speed-up: {figures['speedup_wall']}x wall, {figures['speedup_cpu']}x CPU "
               f"(load average at the end: {figures['load_average_1m']})")
     return 0

@@ -19,6 +19,7 @@ The file is opened read-only and read once; nothing is ever written to it.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from contextlib import contextmanager
 import posixpath
 import re
@@ -47,6 +48,27 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OFFICE_DOC = "/officeDocument"
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+# Column index of a cell reference ("AB12" → 28, junk → None), memoised: a sheet repeats
+# the same few hundred references, and the regex plus letter arithmetic per cell was a
+# measurable share of a read. Bounded so a hostile sheet cannot grow it without end.
+_COLUMN_CACHE: dict[str, int | None] = {}
+_COLUMN_CACHE_MAX = 200_000
+
+
+# bounds() of the refs the reader asks for (the same few dozen in every file), memoised.
+_bounds = lru_cache(maxsize=4096)(bounds)
+
+
+def _column_of(ref: str) -> int | None:
+    try:
+        return _COLUMN_CACHE[ref]
+    except KeyError:
+        pass
+    m = _A1.match(ref)
+    col = column_index_from_string(m.group(1)) if m else None
+    if len(_COLUMN_CACHE) < _COLUMN_CACHE_MAX:
+        _COLUMN_CACHE[ref] = col
+    return col
 
 
 class BookError(Exception):
@@ -169,6 +191,7 @@ class OoxmlSource:
         if _local(root.tag) != "workbook":
             raise BookError("READ_NOT_A_WORKBOOK", "文件是 Office 文档，但不是 Excel 工作簿。")
         self._ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        self._cell_tags = (self._ns + "v", self._ns + "f", self._ns + "is")
         rels = self._rels(wb_path)
         self._sheets: dict[str, str] = {}  # sheet name → part path, in workbook order
         for sheet in root.iter(self._ns + "sheet"):
@@ -182,6 +205,7 @@ class OoxmlSource:
         calc = root.find(self._ns + "calcPr")
         self.calc_stale = calc is not None and calc.get("fullCalcOnLoad", "0").lower() in ("1", "true")
         self._defined: dict[str, str] = {}
+        self._defined_refs: dict[str, tuple[str, str] | None] = {}
         for dn in root.iter(self._ns + "definedName"):
             if dn.get("localSheetId") is None:
                 self._defined.setdefault(dn.get("name", "").lower(), dn.text or "")
@@ -267,10 +291,13 @@ class OoxmlSource:
         return list(self._sheets)
 
     def defined_name(self, name: str) -> tuple[str, str] | None:
-        text = self._defined.get(name.lower())
-        if text is None:
-            return None
-        return split_sheet_ref(text) or ("", text)
+        key = name.lower()
+        if key in self._defined_refs:  # the reader asks for each name twice
+            return self._defined_refs[key]
+        text = self._defined.get(key)
+        found = None if text is None else (split_sheet_ref(text) or ("", text))
+        self._defined_refs[key] = found
+        return found
 
     def table(self, name: str) -> tuple[str, str] | None:
         if self._tables is None:
@@ -279,9 +306,11 @@ class OoxmlSource:
 
     def values(self, sheet: str, ref: str) -> list[list[object]]:
         cells = self._sheet_cells(sheet)
-        min_col, min_row, max_col, max_row = bounds(ref)
+        min_col, min_row, max_col, max_row = _bounds(ref)
         # Rows past the last stored row are blank: leave them out rather than build them.
         max_row = min(max_row, self._max_row[self._resolve(sheet)])
+        if min_col == max_col and min_row == max_row:  # one cell: most requests
+            return [[cells.get((min_row, min_col))]] if min_row <= max_row else []
         return [[cells.get((r, c)) for c in range(min_col, max_col + 1)]
                 for r in range(min_row, max_row + 1)]
 
@@ -384,25 +413,44 @@ class OoxmlSource:
         ns = self._ns
         data = root.find(ns + "sheetData")
         row_no = max_row = 0
+        cell_value = self._cell_value
+        column_of = _column_of
         for row in data if data is not None else ():
             row_no = int(row.get("r") or row_no + 1)
             col_no = 0
             for c in row:
                 ref = c.get("r")
-                m = _A1.match(ref) if ref else None
-                col_no = column_index_from_string(m.group(1)) if m else col_no + 1
-                value = self._cell_value(c, ns)
+                col = column_of(ref) if ref else None
+                col_no = col if col is not None else col_no + 1
+                # A cell without children (no <v>, <f> or <is>) is blank, whatever its
+                # type or style: most cells of a template are such styled blanks.
+                if not len(c):
+                    continue
+                value = cell_value(c, ns)
                 if value is not None:
                     cells[(row_no, col_no)] = value
-                    max_row = max(max_row, row_no)
+                    if row_no > max_row:
+                        max_row = row_no
         return max_row
 
     def _cell_value(self, c: Element, ns: str) -> object:
         kind = c.get("t", "n")
-        v = c.find(ns + "v")
-        f = c.find(ns + "f")
+        # One pass over the children instead of a find() per tag; the first of each
+        # tag wins, as find() would give.
+        v = f = is_ = None
+        tag_v, tag_f, tag_is = self._cell_tags
+        for child in c:
+            tag = child.tag
+            if tag == tag_v:
+                if v is None:
+                    v = child
+            elif tag == tag_f:
+                if f is None:
+                    f = child
+            elif tag == tag_is:
+                if is_ is None:
+                    is_ = child
         if kind == "inlineStr":
-            is_ = c.find(ns + "is")
             return self._rich_text(is_, ns) if is_ is not None else None
         if f is not None and self.calc_stale:
             return Uncached((f.text or "").strip())

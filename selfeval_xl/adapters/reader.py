@@ -52,12 +52,15 @@ class ReadResult:
 
 
 def read(path: str | Path) -> ReadResult:
-    """Read a workbook file (.xlsm/.xlsx). Never raises, never modifies the file."""
+    """Read a workbook file (.xlsm/.xlsx). Never raises (but :class:`MemoryError`, which
+    is the caller's limit, not the file's fault), never modifies the file."""
     path = Path(path)
     try:
         source = open_book(path)
     except BookError as exc:
         result = _unreadable(exc.code, exc.message)
+    except MemoryError:  # not the file's fault: the caller's memory limit (bureau sandbox)
+        raise
     except Exception as exc:  # noqa: BLE001 - the bureau reads thousands of files: report, go on
         result = _unreadable("READ_INTERNAL_ERROR", f"读取时发生内部错误：{exc!r}")
     else:
@@ -73,11 +76,16 @@ def load(path: str | Path) -> tuple[Evaluation, list[Finding]]:
 
 
 def read_source(source: BookSource) -> ReadResult:
-    """Read from any :class:`BookSource` (a file, or Excel through xlwings)."""
+    """Read from any :class:`BookSource` (a file, or Excel through xlwings). Never raises
+    for anything in the workbook; :class:`MemoryError` is passed on to the caller."""
     try:
         return _Reader(source).run()
     except BookError as exc:  # a part parsed lazily (a sheet) turned out broken or hostile
         return _unreadable(exc.code, exc.message)
+    except MemoryError:
+        # Out of memory says nothing about the file: it is the caller's limit (the bureau
+        # sandbox gives each worker one), so the caller must see it and recover.
+        raise
     except Exception as exc:  # noqa: BLE001
         return _unreadable("READ_INTERNAL_ERROR", f"读取时发生内部错误：{exc!r}")
 

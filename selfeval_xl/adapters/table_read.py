@@ -58,12 +58,20 @@ class TableRows:
     sheet: str
     cols: dict[str, int]
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    _where_parts: dict[str, tuple[str, str]] = field(default_factory=dict, init=False,
+                                                     repr=False, compare=False)
 
     def where(self, row: int, key: str) -> Where:
-        col = self.cols.get(key)
-        header = self.table.column(key).header
-        cell = cell_ref(col, row) if col else ""
-        return Where(self.sheet, cell, "", f"{self.table.title}“{header}”")
+        # Called for every cell parsed: the column letter and label of each key are
+        # worked out once per table, not once per cell.
+        try:
+            letters, label = self._where_parts[key]
+        except KeyError:
+            col = self.cols.get(key)
+            letters = col_letter(col) if col else ""
+            label = f"{self.table.title}“{self.table.column(key).header}”"
+            self._where_parts[key] = (letters, label)
+        return Where(self.sheet, f"{letters}{row}" if letters else "", "", label)
 
 
 class TableReader:

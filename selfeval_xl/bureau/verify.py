@@ -159,13 +159,9 @@ def _examine_workbook(path: Path, rec: dict, extra: list[Finding], today: date) 
     except BookError as exc:
         _refused(rec, [Finding(exc.code, Severity.ERROR, "", "", "", exc.message)])
         return
+    # A MemoryError (the worker's memory limit) is passed on by the reader: the sandbox
+    # reports it and replaces the worker, whose heap may be in any state.
     if not result.meta.get("readable", True):
-        first = result.findings[0] if result.findings else None
-        if first and first.code == "READ_INTERNAL_ERROR" and "MemoryError" in first.message:
-            # The reader turns every exception into a finding, MemoryError included; here
-            # it means the worker hit its memory limit: let the sandbox say so and replace
-            # the worker (its heap may be in any state).
-            raise MemoryError(first.message)
         _refused(rec, list(result.findings))
         return
     _judge(rec, result, extra, today)

@@ -13,14 +13,27 @@ from enum import Enum
 from selfeval_xl.core.model import Evaluation
 
 
+# Field names per dataclass type (the bureau fingerprints every file it collects; looking
+# them up once per class instead of once per object halves the cost).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _canonical(obj: object) -> object:
     """Plain JSON data; a number is written one way only (3.50, 3.5 → "3.5"; 100 → "100").
 
     The same value typed as 3.50 in a data file reads back from a workbook cell as 3.5:
     equal data must give an equal fingerprint, however it was spelled.
     """
-    if is_dataclass(obj):
-        return {f.name: _canonical(getattr(obj, f.name)) for f in fields(obj)}
+    kind = type(obj)
+    if kind is str or kind is int or obj is None:  # most values: nothing to do
+        return obj
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(obj):
+        if isinstance(obj, type):  # a dataclass itself, not an instance: never cached
+            return {f.name: _canonical(getattr(obj, f.name)) for f in fields(obj)}
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(obj))
+    if names is not None:
+        return {name: _canonical(getattr(obj, name)) for name in names}
     if isinstance(obj, Decimal):
         return format(obj.normalize(), "f") if obj.is_finite() else str(obj)
     if isinstance(obj, Enum):

@@ -224,13 +224,25 @@ def grade_of(score: Decimal, grades: tuple[GradeBand, ...]) -> str:
     return grades[-1].grade
 
 
+# The last evaluation scored and its scorecard. One check pass scores the same
+# Evaluation several times (the pipeline, the narrative and report-state checks); both
+# are frozen, so the object itself (held here, so its id cannot be reused) is the key.
+_last_scored: tuple[Evaluation | None, Scorecard | None] = (None, None)
+
+
 def score(ev: Evaluation) -> Scorecard:
     """Score every indicator of ``ev`` and total them."""
+    global _last_scored
+    last_ev, last_card = _last_scored
+    if last_ev is ev and last_card is not None:
+        return last_card
     rows = tuple(score_indicator(ind) for ind in ev.indicators)
     raw_total = sum((r.score for r in rows if r.score is not None), ZERO)
     total = raw_total.quantize(CENT, rounding=ROUND_HALF_UP)
     weight_total = sum((i.weight for i in ev.indicators if i.weight is not None), ZERO)
-    return Scorecard(rows, total, grade_of(total, ev.grades), weight_total)
+    card = Scorecard(rows, total, grade_of(total, ev.grades), weight_total)
+    _last_scored = (ev, card)
+    return card
 
 
 def fmt_score(total: Decimal) -> str:

@@ -44,6 +44,7 @@ def test_errors_put_the_notice_in_and_exit_1(tmp_path):
     md = (tmp_path / "example_huizhou_2022-自评报告.md").read_text(encoding="utf-8")
     assert md.split("\n\n")[1].startswith("> **注意：本报告所依据的数据尚有2项未解决的错误")
     assert "报告已生成，首页附有未解决错误的提示" in result.stderr
+    assert "自评得分：96 分（优）" in result.output
 
 
 def test_json_output_and_sheet_skipped_for_a_data_file(tmp_path):

@@ -22,6 +22,7 @@ import click
 
 from selfeval_xl import datafile, pipeline
 from selfeval_xl.cli import main
+from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.model import Evaluation
 from selfeval_xl.core.report import build_document
@@ -273,7 +274,7 @@ def _print_summary(run: ReportRun, allow_errors: bool) -> None:
     for note in run.notes:
         echo(note)
     sc = run.scorecard
-    echo(f"自评得分：{format(sc.total, 'f')}（{sc.grade}）")
+    echo(f"自评得分：{scoring.fmt_score(sc.total)} 分（{sc.grade}）")
     for fmt, path in run.outputs.items():
         echo(f"已生成 {LABELS[fmt]}：{path}")
     if run.backup:

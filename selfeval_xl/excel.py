@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import tempfile
 import traceback
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import xlwings as xw
 
 from selfeval_xl import layout
-from selfeval_xl.core.findings import Finding, Severity, summary
+from selfeval_xl.adapters.workbook_writer import status_now
+from selfeval_xl.core.findings import Severity, summary
 from selfeval_xl.excel_source import XlwingsSource
 from selfeval_xl.excel_write import WriteRefused, XlwingsWriter
 
@@ -93,7 +94,7 @@ def check_book(book: Any, *, now: datetime | None = None) -> str:
     writer.clear_marks()
     writer.mark(findings)
     line = summary(findings)
-    writer.write_status({"status_checked_at": now or _now(), "status_check_summary": line})
+    writer.write_status({"status_checked_at": now or status_now(), "status_check_summary": line})
     return f"校验完成：{line}。" + ("详见“校验结果”工作表。" if findings else "")
 
 
@@ -106,7 +107,7 @@ def score_book(book: Any, *, now: datetime | None = None) -> str:
     writer.write_scores(scorecard)
     if any(n.name.lower() == PY_TOTAL_NAME for n in book.names):
         writer.write_total(PY_TOTAL_NAME, scorecard.total)
-    writer.write_status({"status_scored_at": now or _now()})
+    writer.write_status({"status_scored_at": now or status_now()})
     grade = f"（{scorecard.grade}）" if scorecard.grade else ""
     return (f"计算完成：自评得分 {scoring.fmt_score(scorecard.total)} 分{grade}，"
             f"分值合计 {scoring.fmt_score(scorecard.weight_total)}。")
@@ -149,7 +150,7 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
         lines.append("PDF 未生成：本机没有安装 LibreOffice。")
     if pdf_made is None and pdf_path.name in earlier:
         lines.append(f"注意：{pdf_path.name} 是以前的报告，已与新报告不一致。")
-    status = {"status_report_at": now or _now(), "report_fingerprint": fingerprint(ev),
+    status = {"status_report_at": now or status_now(), "report_fingerprint": fingerprint(ev),
               "report_score": scorecard.total}
     writer = XlwingsWriter(book)
     writer.write_findings(findings)
@@ -166,11 +167,6 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-def _now() -> datetime:
-    # the CLI's clock: local time with its offset, whole seconds
-    return datetime.now(timezone.utc).astimezone().replace(microsecond=0)
-
 
 def book_folder(book: Any) -> Path:
     """The folder the workbook was opened from; raises :class:`NotSaved` when there is none."""

@@ -21,7 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 
 from selfeval_xl import excel, layout, pipeline
-from selfeval_xl.adapters import render_docx, render_markdown, render_sheet
+from selfeval_xl.adapters import render_docx, render_markdown, render_sheet, workbook_writer
 from selfeval_xl.adapters.book_source import CellError
 from selfeval_xl.adapters.workbook_writer import write_results
 from selfeval_xl.cli import report as cli_report
@@ -169,12 +169,9 @@ def test_score_button_gives_the_cli_scores(book_path, cli_copy, computed):
 
 
 def _fix_cli_clock(monkeypatch):
-    class Fixed(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return NOW.astimezone(tz) if tz else NOW.replace(tzinfo=None)
-
-    monkeypatch.setattr(cli_report, "datetime", Fixed)
+    # the one status clock the CLI and the buttons share
+    monkeypatch.setattr(workbook_writer, "status_now",
+                        lambda: NOW.astimezone().replace(microsecond=0))
 
 
 def test_report_button_gives_the_cli_report(book_path, cli_copy, computed, monkeypatch):

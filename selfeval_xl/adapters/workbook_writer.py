@@ -400,6 +400,13 @@ def _code_text(value) -> str:
     return str(value).strip()
 
 
+def status_now() -> dt.datetime:
+    """The time the status block records: local time with its offset, whole seconds.
+
+    One clock for the buttons and the CLI, so both write the same kind of stamp."""
+    return dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
+
+
 def _status_value(value):
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")

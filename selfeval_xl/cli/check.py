@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,16 +95,14 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
     else:
         print_findings(_console(), str(book), findings)
     if write and outcome.readable:
+        from selfeval_xl.adapters.workbook_writer import status_now
+
         _write_back(book, findings=findings, status={
-            "status_checked_at": _now(), "status_check_summary": summary(findings)})
+            "status_checked_at": status_now(), "status_check_summary": summary(findings)})
     if not outcome.readable:
         sys.exit(EXIT_UNREADABLE)
     if has_errors(findings):
         sys.exit(EXIT_ERRORS)
-
-
-def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
 
 
 def _write_back(book: Path, **results) -> None:
@@ -203,7 +201,9 @@ def score_command(book: Path, as_json: bool, write: bool) -> None:
         sys.exit(EXIT_UNREADABLE)
     ev, card = outcome.evaluation, outcome.scorecard
     if write:
-        _write_back(book, scorecard=card, status={"status_scored_at": _now()})
+        from selfeval_xl.adapters.workbook_writer import status_now
+
+        _write_back(book, scorecard=card, status={"status_scored_at": status_now()})
     if as_json:
         click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
         return

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -222,16 +222,11 @@ def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
 
 
 def _write_sheet(run: ReportRun, ev: Evaluation, step) -> None:
-    try:
-        from selfeval_xl.adapters.workbook_writer import write_results
-    except ImportError:
-        run.skipped["sheet"] = "写入工作簿的模块（workbook_writer）不可用"
-        return
-    from selfeval_xl.adapters.workbook_writer import WorkbookWriteError
+    from selfeval_xl.adapters.workbook_writer import WorkbookWriteError, status_now, write_results
     from selfeval_xl.core.fingerprint import fingerprint
 
     status = {
-        "status_report_at": datetime.now(timezone.utc).astimezone().replace(microsecond=0),
+        "status_report_at": status_now(),
         "report_fingerprint": fingerprint(ev),
         "report_score": run.scorecard.total,
     }

@@ -32,10 +32,6 @@ def _error_value(value: object) -> str | None:
     return None
 
 
-def _fmt(value: Decimal) -> str:
-    return scoring.fmt_score(value)
-
-
 def _stale(ev: Evaluation, meta: dict) -> bool:
     stored = meta.get("report_fingerprint")
     return isinstance(stored, str) and bool(stored.strip()) and stored.strip() != fingerprint(ev)
@@ -63,7 +59,7 @@ def check_report_score(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     if quantize(stored) == total:
         return []
     return [make("REPORT_SCORE_MISMATCH", WARNING, ctx.locator.field("report_score"),
-                 f"报告中的自评得分为 {_fmt(stored)} 分，按当前数据计算为 {_fmt(total)} 分，请重新生成报告")]
+                 f"报告中的自评得分为 {scoring.fmt_score(stored)} 分，按当前数据计算为 {scoring.fmt_score(total)} 分，请重新生成报告")]
 
 
 def check_cached_total(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
@@ -75,16 +71,16 @@ def check_cached_total(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     stored = _number(raw)
     if error:
         out.append(make("SELF_SCORE_ERROR", WARNING, ctx.locator.field("self_score"),
-                        f"工作簿的自评得分单元格显示错误值 {error}，按数据计算为 {_fmt(card.total)} 分"))
+                        f"工作簿的自评得分单元格显示错误值 {error}，按数据计算为 {scoring.fmt_score(card.total)} 分"))
     elif stored is not None and quantize(stored) != card.total:
         out.append(make("SELF_SCORE_MISMATCH", WARNING, ctx.locator.field("self_score"),
-                        f"工作簿的自评得分单元格为 {_fmt(stored)} 分，按数据计算为 {_fmt(card.total)} 分；"
+                        f"工作簿的自评得分单元格为 {scoring.fmt_score(stored)} 分，按数据计算为 {scoring.fmt_score(card.total)} 分；"
                         "请在 Excel 中重新计算（或公式已被改动）"))
     grade = ctx.meta.get("self_grade")
     if (not out and isinstance(grade, str) and grade.strip() and not _error_value(grade)
             and grade.strip() != card.grade):
         out.append(make("SELF_GRADE_MISMATCH", WARNING, ctx.locator.field("self_grade"),
-                        f"工作簿的自评等级单元格为“{grade.strip()}”，按得分 {_fmt(card.total)} 分应为“{card.grade}”"))
+                        f"工作簿的自评等级单元格为“{grade.strip()}”，按得分 {scoring.fmt_score(card.total)} 分应为“{card.grade}”"))
     return out
 
 

@@ -199,11 +199,10 @@ def test_project_is_deterministic():
     assert build(modules) == build(modules) == vba_project.project_bin()
 
 
-def test_udf_module_is_embedded_when_generated(built_template):
+def test_udf_module_is_embedded(built_template):
     udf = vba_project.udf_module()
     macros = _macros(built_template)
-    expected = {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings", "Dictionary"}
-    if udf is not None:
-        expected.add(udf.name)
-        assert macros[udf.name] == udf.source
-    assert set(macros) == expected
+    assert udf.name == "xlwings_udfs"
+    assert macros[udf.name] == udf.source
+    assert set(macros) == {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings",
+                           "Dictionary", udf.name}

@@ -33,8 +33,4 @@ COMMAND_MODULES = (
 )
 
 for _module in COMMAND_MODULES:
-    try:
-        importlib.import_module(f"selfeval_xl.cli.{_module}")
-    except ModuleNotFoundError as exc:  # TEMPORARY while the commands are being written
-        if exc.name != f"selfeval_xl.cli.{_module}":
-            raise
+    importlib.import_module(f"selfeval_xl.cli.{_module}")

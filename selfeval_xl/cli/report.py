@@ -144,14 +144,9 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
     if example:
         out_dir = Path(out_dir or ".")
         book = out_dir / EXAMPLE_BOOK
-        try:
-            from selfeval_xl.adapters.builder import build_workbook
-        except ImportError:
-            build_workbook = None
-        if build_workbook is None:
-            notes.append("生成工作簿的模块不可用，直接使用内置示例数据（不写入报告工作表）")
-            book = None
-        elif book.exists():
+        from selfeval_xl.adapters.builder import build_workbook
+
+        if book.exists():
             # Never overwrite a workbook someone may have typed into: report on it as it is.
             notes.append(f"示例工作簿已存在，直接使用（删除后重新运行可重新生成）：{book}")
         else:

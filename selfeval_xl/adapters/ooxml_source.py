@@ -183,8 +183,9 @@ def _attr(el: Element, local: str) -> str | None:
 class OoxmlSource:
     """The parsed workbook. Sheets are parsed on first use and cached."""
 
-    def __init__(self, zf: zipfile.ZipFile) -> None:
+    def __init__(self, zf: zipfile.ZipFile, preread: dict[str, bytes] | None = None) -> None:
         self._zf = zf
+        self._preread = preread or {}
         self._names = {info.filename for info in zf.infolist()}
         wb_path = self._office_document()
         root = self._xml(wb_path)
@@ -213,6 +214,7 @@ class OoxmlSource:
         self._styles_path = next((t for t, kind in rels.values() if kind.endswith("/styles")), "")
         self._strings: list[str] | None = None
         self._date_styles: set[int] | None = None
+        self._style_is_date: dict[str, bool] = {}  # a cell's s attribute → date-formatted
         self._tables: dict[str, tuple[str, str]] | None = None
         self._cells: dict[str, dict[tuple[int, int], object]] = {}
         self._merged: dict[str, list[str]] = {}
@@ -224,9 +226,20 @@ class OoxmlSource:
             raise _classify_non_zip(data)
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-            infos = zf.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
             raise _truncated(str(exc)) from None
+        return cls.from_zip(zf)
+
+    @classmethod
+    def from_zip(cls, zf: zipfile.ZipFile, preread: dict[str, bytes] | None = None) -> "OoxmlSource":
+        """A workbook from an open zip (the bureau's preflight opened it already).
+
+        Args:
+            zf: the workbook's zip.
+            preread: whole parts already inflated (and CRC-checked) by the caller, by name:
+                they are parsed from these bytes instead of being inflated a second time.
+        """
+        infos = zf.infolist()
         total = sum(i.file_size for i in infos)
         biggest = max((i.file_size for i in infos), default=0)
         if len(infos) > MAX_PARTS or total > MAX_TOTAL_BYTES or biggest > MAX_PART_BYTES:
@@ -234,11 +247,14 @@ class OoxmlSource:
                             f"{len(infos)} 个部件（单个最大 {biggest // 1048576} MB），超过安全上限"
                             f"（合计 {MAX_TOTAL_BYTES // 1048576} MB，单个 {MAX_PART_BYTES // 1048576} MB），"
                             "疑似“压缩炸弹”，不予读取。")
-        return cls(zf)
+        return cls(zf, preread)
 
     # --- parts -------------------------------------------------------------------------
 
     def _read(self, name: str) -> bytes:
+        data = self._preread.get(name)
+        if data is not None:
+            return data
         try:
             with self._zf.open(name) as fh:
                 return fh.read(MAX_PART_BYTES + 1)
@@ -409,29 +425,75 @@ class OoxmlSource:
         return cells
 
     def _parse_cells(self, root: Element, cells: dict[tuple[int, int], object]) -> int:
-        """Fill ``cells`` from a worksheet; return the last row holding a value."""
+        """Fill ``cells`` from a worksheet; return the last row holding a value.
+
+        Most stored cells are a shared string or a number: a single ``<v>`` child and
+        ``t`` "s" or none. Those are decoded here inline (this loop runs for every cell of
+        every collected file); everything else goes through :meth:`_cell_value`, and both
+        give the same value for the same cell.
+        """
         ns = self._ns
         data = root.find(ns + "sheetData")
         row_no = max_row = 0
         cell_value = self._cell_value
-        column_of = _column_of
+        number = self._number
+        tag_v = ns + "v"
+        columns = _COLUMN_CACHE
+        strings: list[str] | None = None
         for row in data if data is not None else ():
             row_no = int(row.get("r") or row_no + 1)
             col_no = 0
             for c in row:
                 ref = c.get("r")
-                col = column_of(ref) if ref else None
+                col = columns.get(ref) if ref in columns else (_column_of(ref) if ref else None)
                 col_no = col if col is not None else col_no + 1
                 # A cell without children (no <v>, <f> or <is>) is blank, whatever its
                 # type or style: most cells of a template are such styled blanks.
-                if not len(c):
+                n = len(c)
+                if not n:
                     continue
-                value = cell_value(c, ns)
+                v = c[0]
+                if n == 1 and v.tag == tag_v and v.text is not None:
+                    kind = c.get("t")
+                    if kind == "s":
+                        if strings is None:
+                            strings = self._shared_strings()
+                        try:
+                            value = strings[int(v.text)]
+                        except (ValueError, IndexError):
+                            value = CellError("#REF!")  # an index into nothing
+                    elif kind is None or kind == "n":
+                        value = number(c, v.text)
+                    else:
+                        value = cell_value(c, ns)
+                else:
+                    value = cell_value(c, ns)
                 if value is not None:
                     cells[(row_no, col_no)] = value
                     if row_no > max_row:
                         max_row = row_no
         return max_row
+
+    def _number(self, c: Element, text: str) -> object:
+        """The value of a numeric cell's stored text: int, float, a date in a date-formatted
+        cell, or the text itself when it is not a number."""
+        try:
+            number: int | float = (float(text) if "." in text or "e" in text or "E" in text
+                                   or "n" in text or "N" in text else int(text))
+        except ValueError:
+            return text  # a numeric cell holding junk: hand the text to the parser
+        style = c.get("s")
+        if style:
+            is_date = self._style_is_date.get(style)
+            if is_date is None:
+                is_date = self._style_is_date[style] = (
+                    style.isdigit() and int(style) in self._date_style_ids())
+            if is_date:
+                try:
+                    return from_excel(number, self._epoch)
+                except (ValueError, OverflowError, TypeError):
+                    return number
+        return number
 
     def _cell_value(self, c: Element, ns: str) -> object:
         kind = c.get("t", "n")
@@ -474,14 +536,4 @@ class OoxmlSource:
                 return datetime.fromisoformat(text.strip())
             except ValueError:
                 return text
-        try:
-            number: int | float = float(text) if any(ch in text for ch in ".eEnN") else int(text)
-        except ValueError:
-            return text  # a numeric cell holding junk: hand the text to the parser
-        style = c.get("s")
-        if style and style.isdigit() and int(style) in self._date_style_ids():
-            try:
-                return from_excel(number, self._epoch)
-            except (ValueError, OverflowError, TypeError):
-                return number
-        return number
+        return self._number(c, text)

@@ -14,14 +14,18 @@ memory; the worker sandbox (:mod:`selfeval_xl.bureau.sandbox`) bounds whatever g
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from selfeval_xl.core.findings import Finding, Severity
 
+# Parts up to this size are inflated whole while vetted and handed to the reader.
+WHOLE_PART_BYTES = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: encrypted OOXML or .xls
 MB = 1024 * 1024
@@ -64,6 +68,10 @@ class Preflight:
         verdict: None when the file may be read; else "unreadable" or "rejected".
         reason: Chinese reason when refused.
         findings: warnings about a readable file (external links).
+        zip: the file's zip, opened on its bytes (read once), when it may be read; the
+            reader goes on from it instead of reading and indexing the file again.
+        parts: XML parts that were inflated whole (and CRC-checked) while their prolog
+            was vetted, by name: the reader parses these bytes instead of inflating again.
     """
 
     file_hash: str = ""
@@ -71,6 +79,8 @@ class Preflight:
     verdict: str | None = None
     reason: str = ""
     findings: list[Finding] = field(default_factory=list)
+    zip: zipfile.ZipFile | None = field(default=None, repr=False, compare=False)
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
 def file_hash(path: Path, max_bytes: int | None = None) -> str:
@@ -83,11 +93,32 @@ def file_hash(path: Path, max_bytes: int | None = None) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         if max_bytes is not None and size > max_bytes:
-            h.update(fh.read(MB))
-            return f"sha256-head:{h.hexdigest()}:{size}"
+            return _head_hash(fh.read(MB), size)
         for block in iter(lambda: fh.read(MB), b""):
             h.update(block)
     return "sha256:" + h.hexdigest()
+
+
+def _read_bounded(fh, expected: int, limit: int) -> bytes:
+    """The file's bytes, at most ``limit + 1`` of them (so an over-limit file shows as
+    one). ``read(n)`` allocates n bytes up front, which the worker's memory limit counts:
+    ask for the size the file had, and only for more in 1 MB blocks if it grew since."""
+    data = fh.read(min(expected, limit) + 1)
+    if len(data) <= expected:
+        return data
+    chunks, total = [data], len(data)
+    while total <= limit:
+        block = fh.read(min(MB, limit + 1 - total))
+        if not block:
+            break
+        chunks.append(block)
+        total += len(block)
+    return b"".join(chunks)
+
+
+def _head_hash(head: bytes, size: int) -> str:
+    """The key of a file too large to be read whole: its first MB and its size."""
+    return f"sha256-head:{hashlib.sha256(head[:MB]).hexdigest()}:{size}"
 
 
 def inspect(path: str | Path, limits: Limits = Limits()) -> Preflight:
@@ -99,29 +130,39 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> Preflight:
         if not stat.S_ISREG(st.st_mode):
             # A FIFO or device would block or never end: never open one.
             return _refuse(pf, "unreadable", "不是普通文件（可能是管道、设备或目录），未读取")
-        pf.size = st.st_size
-        pf.file_hash = file_hash(path, limits.max_file_bytes)
+        # The file is read once, bounded by the limit: the hash, the magic bytes, the zip
+        # directory and every part come from these bytes (and the reader goes on from them).
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            data = fh.read(MB) if st.st_size > limits.max_file_bytes else _read_bounded(
+                fh, st.st_size, limits.max_file_bytes)
+            pf.size = max(st.st_size, len(data))  # a file that grew since stat: its bytes
+            if pf.size > limits.max_file_bytes:
+                pf.file_hash = _head_hash(data, pf.size)
     except OSError as exc:
         return _refuse(pf, "unreadable", f"无法打开文件：{exc.strerror or exc}")
-    if pf.size == 0:
-        return _refuse(pf, "unreadable", "空文件（0 字节），不是 Excel 工作簿")
     if pf.size > limits.max_file_bytes:
         return _refuse(pf, "rejected", f"文件 {pf.size / MB:.1f} MB，超过上限 "
                        f"{limits.max_file_bytes / MB:.0f} MB，未读取")
-    if head.startswith(CFB_MAGIC):
-        return _refuse(pf, "unreadable", _describe_cfb(path))
-    if not head.startswith(ZIP_MAGIC):
+    pf.size = len(data)
+    pf.file_hash = "sha256:" + hashlib.sha256(data).hexdigest()
+    if pf.size == 0:
+        return _refuse(pf, "unreadable", "空文件（0 字节），不是 Excel 工作簿")
+    if data.startswith(CFB_MAGIC):
+        return _refuse(pf, "unreadable", _describe_cfb(data))
+    if not data.startswith(ZIP_MAGIC):
         return _refuse(pf, "unreadable",
                        "不是 Excel 工作簿：文件内容不是 .xlsx/.xlsm 的压缩包格式"
                        "（可能是改了扩展名的其他文件）")
     try:
-        with zipfile.ZipFile(path) as zf:
-            return _inspect_zip(zf, pf, limits)
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        _inspect_zip(zf, pf, limits)
+        if pf.verdict is None:
+            pf.zip = zf
+        return pf
     except zipfile.BadZipFile as exc:
         return _refuse(pf, "unreadable", f"文件已损坏或不完整（可能在传输中被截断）：{exc}")
-    except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+            zlib.error) as exc:  # zlib.error: deflated bytes damaged in transit
         return _refuse(pf, "unreadable", f"压缩包无法读取：{type(exc).__name__}: {exc}")
 
 
@@ -151,7 +192,7 @@ def _inspect_zip(zf: zipfile.ZipFile, pf: Preflight, limits: Limits) -> Prefligh
                        f"{limits.max_total_bytes / MB:.0f} MB，未读取")
     for info in infos:
         if _is_xml(info.filename):
-            problem = _dtd_problem(zf, info, limits.prolog_bytes)
+            problem = _dtd_problem(zf, info, limits.prolog_bytes, pf.parts)
             if problem:
                 return _refuse(pf, "rejected", problem)
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
@@ -177,10 +218,24 @@ _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(rb"<[A-Za-z_]")
 
 
-def _dtd_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, prolog_bytes: int) -> str:
-    """Chinese reason when the part's prolog declares a DTD or entities, else ""."""
+def _dtd_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, prolog_bytes: int,
+                 whole: dict[str, bytes]) -> str:
+    """Chinese reason when the part's prolog declares a DTD or entities, else "".
+
+    A part of at most :data:`WHOLE_PART_BYTES` (every part of a real self-evaluation
+    workbook) is inflated whole, to its end, which is where zipfile checks the CRC, and
+    kept in ``whole``: the reader parses it from there instead of inflating it again.
+    Larger parts are only looked at up to ``prolog_bytes``.
+    """
     with zf.open(info) as fh:
-        head = fh.read(prolog_bytes)
+        if info.file_size <= WHOLE_PART_BYTES:
+            # zipfile never inflates past the declared size, so this is bounded too.
+            data = fh.read(info.file_size + 1)
+            if len(data) == info.file_size:
+                whole[info.filename] = data
+            head = data[:prolog_bytes]
+        else:
+            head = fh.read(prolog_bytes)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 (legal XML, never written by Excel): look at it as UTF-8 bytes.
         head = head.decode("utf-16", errors="replace").encode("utf-8")
@@ -194,14 +249,12 @@ def _dtd_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, prolog_bytes: int) 
     return ""
 
 
-def _describe_cfb(path: Path) -> str:
+def _describe_cfb(data: bytes) -> str:
     """An OLE compound file is either an encrypted OOXML workbook or a legacy .xls.
 
     The directory entry names are UTF-16LE in the file, so the ``EncryptionInfo`` stream
     is found without an OLE parser (the size limit has been applied already).
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
     if any(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
         return "工作簿已加密（设置了打开密码），无法读取；请部门去掉密码后重新报送"
     return "旧版 Excel 97-2003（.xls）或其他 OLE 格式文件，不是自评模板（.xlsm/.xlsx）"

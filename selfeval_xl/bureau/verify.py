@@ -29,8 +29,8 @@ from pathlib import Path
 # needs is loaded once, and the worker's memory limit is not spent on imports.
 from selfeval_xl import TEMPLATE_VERSION
 from selfeval_xl.adapters import reader
-from selfeval_xl.adapters.ooxml_source import BookError, open_book
-from selfeval_xl.bureau.preflight import Limits, file_hash, inspect
+from selfeval_xl.adapters.ooxml_source import BookError, OoxmlSource
+from selfeval_xl.bureau.preflight import Limits, Preflight, file_hash, inspect
 from selfeval_xl import pipeline
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.fingerprint import fingerprint
@@ -148,14 +148,15 @@ def examine(path: str | Path, limits: Limits = Limits(), today: date | None = No
     if pf.verdict:
         finish(rec, pf.verdict, pf.reason)
     else:
-        _examine_workbook(path, rec, pf.findings, today or date.today())
+        _examine_workbook(pf, rec, today or date.today())
     rec["seconds"] = round(time.monotonic() - started, 4)
     return rec
 
 
-def _examine_workbook(path: Path, rec: dict, extra: list[Finding], today: date) -> None:
+def _examine_workbook(pf: Preflight, rec: dict, today: date) -> None:
     try:
-        result = reader.read_source(open_book(path))
+        # The reader goes on from the bytes preflight read, vetted and partly inflated.
+        result = reader.read_source(OoxmlSource.from_zip(pf.zip, pf.parts))
     except BookError as exc:
         _refused(rec, [Finding(exc.code, Severity.ERROR, "", "", "", exc.message)])
         return
@@ -164,7 +165,7 @@ def _examine_workbook(path: Path, rec: dict, extra: list[Finding], today: date) 
     if not result.meta.get("readable", True):
         _refused(rec, list(result.findings))
         return
-    _judge(rec, result, extra, today)
+    _judge(rec, result, pf.findings, today)
 
 
 def _refused(rec: dict, findings: list[Finding]) -> None:

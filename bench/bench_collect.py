@@ -11,11 +11,14 @@ memory is measured alone), with the same number of worker processes:
 Printed: wall time, CPU time (user + system of the process and all its workers: this is
 what the run costs whatever else the machine is doing), peak resident memory of the
 collecting process and of the largest worker (``ru_maxrss`` of RUSAGE_SELF and
-RUSAGE_CHILDREN), files per second, and the baseline ÷ collect ratios.
+RUSAGE_CHILDREN), files per second, the baseline ÷ collect ratios, how the collect wall
+time splits between reading the files (the worker pool) and writing the summary workbook
+and database (one process), and where one file's CPU goes (``--phases K`` files examined
+step by step in one process, with ElementTree's parsing of the same parts on its own).
 
 Usage:
     python bench/bench_collect.py [-n 1000] [--inbox DIR] [--workers N]
-                                  [--baseline-sample K] [--json]
+                                  [--baseline-sample K] [--phases K] [--json]
 """
 
 from __future__ import annotations
@@ -46,13 +49,75 @@ def child_collect(inbox: Path, out: Path, workers: int) -> dict:
     # both runs time the work, not loading the libraries (≈ 0.4 s for pandas+XlsxWriter).
     from selfeval_xl.bureau import store, summary_workbook  # noqa: F401
 
+    last = [0.0]
+
+    def done(_rec: dict) -> None:  # the last file back from the workers ends the pool phase
+        last[0] = time.perf_counter()
+
     t = time.perf_counter()
-    result = collect([inbox], out / "summary.xlsx", db=out / "bureau.sqlite", workers=workers)
-    wall = time.perf_counter() - t
+    result = collect([inbox], out / "summary.xlsx", db=out / "bureau.sqlite", workers=workers,
+                     on_done=done)
+    end = time.perf_counter()
     verdicts: dict[str, int] = {}
     for r in result.records:
         verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
-    return {"files": len(result.records), "wall_s": wall, "verdicts": verdicts, **_usage()}
+    return {"files": len(result.records), "wall_s": end - t, "pool_s": last[0] - t,
+            "tail_s": end - last[0], "verdicts": verdicts, **_usage()}
+
+
+def child_phases(paths: list[str]) -> dict:
+    """CPU per file of each step of examining a file, in this one process (no pool).
+
+    The "XML parsing floor" is ``ElementTree.fromstring`` alone on exactly the parts the
+    reader parsed (already inflated by preflight): what any ElementTree-based reader pays
+    before it does anything with a cell.
+    """
+    import xml.etree.ElementTree as ET
+    from datetime import date
+
+    from selfeval_xl import pipeline
+    from selfeval_xl.adapters import ooxml_source, reader
+    from selfeval_xl.bureau.preflight import inspect
+    from selfeval_xl.bureau.verify import examine
+    from selfeval_xl.core.fingerprint import fingerprint
+
+    parsed: list[str] = []
+
+    class Recording(ooxml_source.OoxmlSource):
+        def _xml(self, name):
+            parsed.append(name)
+            return super()._xml(name)
+
+    clock = time.process_time
+    totals = dict.fromkeys(("preflight", "xml_floor", "read", "checks_score", "fingerprint",
+                            "examine"), 0.0)
+    today = date.today()
+    for _ in range(2):  # the first pass warms caches and imports; the second is counted
+        for k in totals:
+            totals[k] = 0.0
+        for p in paths:
+            t0 = clock()
+            pf = inspect(p)
+            t1 = clock()
+            parsed.clear()
+            result = reader.read_source(Recording.from_zip(pf.zip, pf.parts))
+            t2 = clock()
+            pipeline.evaluate(result, today=today)
+            t3 = clock()
+            fingerprint(result.evaluation)
+            t4 = clock()
+            for name in parsed:
+                ET.fromstring(pf.parts[name])
+            t5 = clock()
+            examine(p, today=today)
+            t6 = clock()
+            totals["preflight"] += t1 - t0
+            totals["read"] += t2 - t1
+            totals["checks_score"] += t3 - t2
+            totals["fingerprint"] += t4 - t3
+            totals["xml_floor"] += t5 - t4
+            totals["examine"] += t6 - t5
+    return {k: v / len(paths) * 1000 for k, v in totals.items()}
 
 
 def _read_with_pandas(path: str) -> int:
@@ -92,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--baseline-sample", type=int, default=0,
                     help="read only K files in the baseline and scale its time to N (0: all)")
+    ap.add_argument("--phases", type=int, default=100,
+                    help="examine K files in one process to show where the time goes (0: skip)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -100,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         if kind == "collect":
             out = child_collect(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        elif kind == "phases":
+            out = child_phases(json.loads(Path(rest[0]).read_text()))
         else:
             out = child_baseline(json.loads(Path(rest[0]).read_text()), int(rest[1]))
         print(json.dumps(out))
@@ -125,12 +194,18 @@ def main(argv: list[str] | None = None) -> int:
         base = _run_child(["baseline", str(tmp / "paths.json"), str(args.workers)])
         scale = len(paths) / len(sample)
         base_wall, base_cpu = base["wall_s"] * scale, base["cpu_s"] * scale
+        phases = {}
+        if args.phases:
+            (tmp / "phase-paths.json").write_text(json.dumps(paths[: args.phases]))
+            phases = _run_child(["phases", str(tmp / "phase-paths.json")])
 
     figures = {
         "files": col["files"], "workers": args.workers, "cpu_count": os.cpu_count(),
         "generate_s": round(gen_s, 1),
         "collect_wall_s": round(col["wall_s"], 1), "collect_cpu_s": round(col["cpu_s"], 1),
         "collect_files_per_s": round(col["files"] / col["wall_s"], 1),
+        "collect_pool_wall_s": round(col["pool_s"], 1),
+        "collect_summary_and_db_wall_s": round(col["tail_s"], 1),
         "collect_peak_rss_parent_mb": round(col["rss_self_mb"], 1),
         "collect_peak_rss_worker_mb": round(col["rss_children_mb"], 1),
         "collect_verdicts": col["verdicts"],
@@ -140,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_wall": round(base_wall / col["wall_s"], 2),
         "speedup_cpu": round(base_cpu / col["cpu_s"], 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
+        "phase_files": min(args.phases, len(paths)),
+        "phase_cpu_ms_per_file": {k: round(v, 2) for k, v in phases.items()},
+        # What 5x asks: the whole collect at most a fifth of the baseline's CPU per file.
+        "budget_5x_cpu_ms_per_file": round(base_cpu / len(paths) * 1000 / 5, 1),
+        "collect_cpu_ms_per_file": round(col["cpu_s"] / col["files"] * 1000, 1),
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
@@ -154,8 +234,21 @@ def main(argv: list[str] | None = None) -> int:
               f"{', extrapolated from %d files' % base['files'] if scale != 1 else ''}): "
               f"{figures['baseline_wall_s']} s wall, {figures['baseline_cpu_s']} s CPU, "
               f"largest worker {figures['baseline_peak_rss_worker_mb']} MB")
+        print(f"  phases: reading the files {figures['collect_pool_wall_s']} s (workers), "
+              f"then summary workbook and database {figures['collect_summary_and_db_wall_s']} s "
+              "(one process)")
         print(f"speed-up: {figures['speedup_wall']}x wall, {figures['speedup_cpu']}x CPU "
               f"(load average at the end: {figures['load_average_1m']})")
+        if phases:
+            ph = figures["phase_cpu_ms_per_file"]
+            print(f"where a file's time goes (one process, {figures['phase_files']} files, "
+                  f"CPU ms per file): preflight {ph['preflight']}, read {ph['read']} "
+                  f"(of which ElementTree parsing alone {ph['xml_floor']}), checks + score "
+                  f"{ph['checks_score']}, fingerprint {ph['fingerprint']}; whole examination "
+                  f"{ph['examine']}")
+            print(f"5x budget: {figures['budget_5x_cpu_ms_per_file']} ms CPU per file for "
+                  f"everything (baseline CPU ÷ 5); collect spends "
+                  f"{figures['collect_cpu_ms_per_file']} ms")
     return 0
 
 

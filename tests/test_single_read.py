@@ -70,6 +70,16 @@ def test_a_large_part_is_vetted_by_its_prolog_and_left_to_the_reader(book, tmp_p
     assert got.evaluation == reader.read(book).evaluation
 
 
+def test_whole_parts_stop_at_the_files_budget(book, monkeypatch):
+    monkeypatch.setattr(preflight, "WHOLE_PARTS_BUDGET", 20_000)
+    pf = inspect(book)
+    assert pf.parts and sum(len(d) for d in pf.parts.values()) <= 20_000
+    with zipfile.ZipFile(book) as zf:
+        assert len(pf.parts) < sum(1 for n in zf.namelist() if n.endswith((".xml", ".rels")))
+    got = reader.read_source(ooxml_source.OoxmlSource.from_zip(pf.zip, pf.parts))
+    assert got.evaluation == reader.read(book).evaluation
+
+
 def _central_entry(data: bytes, name: str) -> int:
     """Offset of ``name``'s central directory entry (signature PK\\1\\2)."""
     pos = data.find(b"PK\x01\x02")

@@ -1,10 +1,13 @@
 """Look at a file's bytes before any workbook library parses it.
 
 Workbooks arrive by e-mail and may be broken or hostile. Everything here works on the
-zip directory and on bounded prefixes of parts, so it costs milliseconds whatever the file
-holds, and it refuses what no self-evaluation workbook ever contains: encryption, a DTD
-(the only way to expand XML entities), parts or totals far beyond any real workbook, and
-absurd compression ratios (zip bombs). External links are reported, never followed.
+file's bytes, read once and bounded by the size limit: the zip directory, and each XML part
+inflated whole when small (every part of a real workbook; bounded per part and per file)
+or up to a bounded prefix otherwise, so it costs milliseconds whatever the file holds.
+The reader goes on from the same zip and inflated parts. It refuses what no
+self-evaluation workbook ever contains: encryption, a DTD (the only way to expand XML
+entities), parts or totals far beyond any real workbook, and absurd compression ratios
+(zip bombs). External links are reported, never followed.
 
 The limits are generous for a real template (a filled workbook is well under 1 MB
 uncompressed) and tight enough that a hostile file is turned away before it costs time or
@@ -24,8 +27,11 @@ from pathlib import Path
 
 from selfeval_xl.core.findings import Finding, Severity
 
-# Parts up to this size are inflated whole while vetted and handed to the reader.
+# Parts up to this size are inflated whole while vetted and handed to the reader, up to
+# this much in all per file (a real workbook's XML is well under 1 MB; a hostile one with
+# thousands of parts gets only their prologs read past the budget, as before).
 WHOLE_PART_BYTES = 1024 * 1024
+WHOLE_PARTS_BUDGET = 16 * 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: encrypted OOXML or .xls
 MB = 1024 * 1024
@@ -190,9 +196,13 @@ def _inspect_zip(zf: zipfile.ZipFile, pf: Preflight, limits: Limits) -> Prefligh
     if total > limits.max_total_bytes:
         return _refuse(pf, "rejected", f"解压后共 {total / MB:.1f} MB，超过上限 "
                        f"{limits.max_total_bytes / MB:.0f} MB，未读取")
+    kept = 0
     for info in infos:
         if _is_xml(info.filename):
-            problem = _dtd_problem(zf, info, limits.prolog_bytes, pf.parts)
+            whole = info.file_size <= WHOLE_PART_BYTES and (
+                kept + info.file_size <= WHOLE_PARTS_BUDGET)
+            kept += info.file_size if whole else 0
+            problem = _dtd_problem(zf, info, limits.prolog_bytes, pf.parts if whole else None)
             if problem:
                 return _refuse(pf, "rejected", problem)
     links = sorted(n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
@@ -219,16 +229,17 @@ _ROOT = re.compile(rb"<[A-Za-z_]")
 
 
 def _dtd_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo, prolog_bytes: int,
-                 whole: dict[str, bytes]) -> str:
+                 whole: dict[str, bytes] | None) -> str:
     """Chinese reason when the part's prolog declares a DTD or entities, else "".
 
-    A part of at most :data:`WHOLE_PART_BYTES` (every part of a real self-evaluation
-    workbook) is inflated whole, to its end, which is where zipfile checks the CRC, and
-    kept in ``whole``: the reader parses it from there instead of inflating it again.
-    Larger parts are only looked at up to ``prolog_bytes``.
+    With ``whole`` (a part within :data:`WHOLE_PART_BYTES` and the file's
+    :data:`WHOLE_PARTS_BUDGET`: every part of a real self-evaluation workbook), the part
+    is inflated whole, to its end, which is where zipfile checks the CRC, and kept in
+    ``whole``: the reader parses it from there instead of inflating it again. Otherwise
+    only its first ``prolog_bytes`` are looked at.
     """
     with zf.open(info) as fh:
-        if info.file_size <= WHOLE_PART_BYTES:
+        if whole is not None:
             # zipfile never inflates past the declared size, so this is bounded too.
             data = fh.read(info.file_size + 1)
             if len(data) == info.file_size:

@@ -1,0 +1,39 @@
+"""The collect benchmark still runs end to end (on a handful of files: figures, not speed).
+
+No timing is asserted anywhere: the benchmark prints figures and ratios; this only keeps
+the script from rotting (it is run by hand and by ``make bench``, not by the suite).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_collect_prints_every_figure_on_a_small_inbox(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from make_inbox import make_inbox
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    make_inbox(tmp_path / "inbox", 4, bases=2)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_collect.py"), "--inbox",
+         str(tmp_path / "inbox"), "--workers", "2", "--phases", "3", "--json"],
+        capture_output=True, text=True, check=True, timeout=600)
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert fig["files"] == 4 and fig["baseline_files_read"] == 4
+    assert sum(fig["collect_verdicts"].values()) == 4
+    assert fig["phase_files"] == 3
+    phases = fig["phase_cpu_ms_per_file"]
+    assert set(phases) == {"preflight", "xml_floor", "read", "checks_score", "fingerprint",
+                           "examine"}
+    assert all(v > 0 for v in phases.values())
+    # the pool and the tail are the two parts of the run (no timing compared otherwise)
+    assert fig["collect_pool_wall_s"] + fig["collect_summary_and_db_wall_s"] <= (
+        fig["collect_wall_s"] + 0.1)
+    assert fig["budget_5x_cpu_ms_per_file"] > 0 and fig["speedup_wall"] > 0

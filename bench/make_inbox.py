@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 from selfeval_xl import layout
 from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.adapters.ooxml_parts import Package, load_map
 from selfeval_xl.core import scoring
 from selfeval_xl.core.model import Evaluation, Method
 from selfeval_xl.datafile import example
@@ -105,21 +106,6 @@ def set_cells(xml: bytes, values: dict[str, object]) -> bytes:
     return text.encode("utf-8")
 
 
-def sheet_parts(path: Path) -> dict[str, str]:
-    """Sheet name → zip member, from the workbook's relationships."""
-    with zipfile.ZipFile(path) as zf:
-        wb = zf.read("xl/workbook.xml").decode()
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
-    targets = dict(re.findall(r'<Relationship[^>]*?Id="(rId\d+)"[^>]*?Target="([^"]+)"', rels))
-    targets.update({rid: t for t, rid in re.findall(
-        r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="(rId\d+)"', rels)})
-    out = {}
-    for name, rid in re.findall(r'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="(rId\d+)"', wb):
-        t = targets[rid]
-        out[name] = t.lstrip("/") if t.startswith("/") else "xl/" + t
-    return out
-
-
 def figures(rng: random.Random) -> dict[str, Decimal]:
     """Nine expenditure figures that add up, with an execution rate of 75–103 %, and that
     rate (``rate``) for the 预算完成率 indicator."""
@@ -146,7 +132,7 @@ def make_inbox(outdir: Path, n: int = 1000, bases: int = 40, seed: int = 1) -> l
             p = Path(tmp) / f"base{k:03d}.xlsm"
             build_workbook(p, base_variant(rng, k))
             base_paths.append(p)
-        parts = sheet_parts(base_paths[0])
+        parts = load_map(Package(base_paths[0].read_bytes())).sheets  # sheet → part
         members = []
         for p in base_paths:
             with zipfile.ZipFile(p) as zf:

@@ -54,41 +54,43 @@ def with_report(path: Path, ev, *, score: Decimal | None = None) -> Path:
     return path
 
 
-def edit_input(path: Path, name: str, text: str) -> None:
-    """Change one input cell the way a later edit in Excel would (inline string in place)."""
+def _replace_cell(path: Path, name: str, new_cell) -> None:
+    """Replace the ``<c>`` element of the cell named ``name`` in its sheet part.
+
+    ``new_cell(cell, attrs, content)`` gets the cell reference, the attributes after it and
+    the element's content (None for an empty ``<c …/>``), all bytes, and returns the new
+    element.
+    """
     sheet, cell = layout.defined_names()[name]
     part = sheet_part(path, sheet)
 
     def edit(data: bytes) -> bytes:
-        pattern = re.compile(rb'<c r="%s"([^>]*?)(?:/>|>.*?</c>)' % cell.encode(), re.S)
+        pattern = re.compile(rb'<c r="%s"([^>]*?)(?:/>|>(.*?)</c>)' % cell.encode(), re.S)
         m = pattern.search(data)
         assert m, (sheet, cell)
-        style = re.search(rb'\ss="\d+"', m.group(1))
-        new = b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (
-            cell.encode(), style.group(0) if style else b"", text.encode())
-        return data[: m.start()] + new + data[m.end():]
+        return data[: m.start()] + new_cell(cell.encode(), m.group(1), m.group(2)) + data[m.end():]
     tmp = path.with_name("tampered.tmp")
     rewrite_zip(path, tmp, {part: edit})
     tmp.replace(path)
+
+
+def edit_input(path: Path, name: str, text: str) -> None:
+    """Change one input cell the way a later edit in Excel would (inline string in place)."""
+    def new_cell(cell: bytes, attrs: bytes, _content: bytes | None) -> bytes:
+        style = re.search(rb'\ss="\d+"', attrs)
+        return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (
+            cell, style.group(0) if style else b"", text.encode())
+    _replace_cell(path, name, new_cell)
 
 
 def set_cached_value(path: Path, name: str, value: str) -> None:
     """Overwrite the stored result of a formula cell (what a hand-tampered file looks like)."""
-    sheet, cell = layout.defined_names()[name]
-    part = sheet_part(path, sheet)
-
-    def edit(data: bytes) -> bytes:
-        pattern = re.compile(rb'(<c r="%s"[^>]*?)(?:/>|>(.*?)</c>)' % cell.encode(), re.S)
-        m = pattern.search(data)
-        assert m, (sheet, cell)
-        head = re.sub(rb'\st="\w+"', b"", m.group(1))
-        formula = re.search(rb"<f>.*?</f>", m.group(2) or b"", re.S)
+    def new_cell(cell: bytes, attrs: bytes, content: bytes | None) -> bytes:
+        head = b'<c r="%s"' % cell + re.sub(rb'\st="\w+"', b"", attrs)
+        formula = re.search(rb"<f>.*?</f>", content or b"", re.S)
         kept = formula.group(0) if formula else b""
-        new = head + b">" + kept + b"<v>%s</v></c>" % value.encode()
-        return data[: m.start()] + new + data[m.end():]
-    tmp = path.with_name("tampered.tmp")
-    rewrite_zip(path, tmp, {part: edit})
-    tmp.replace(path)
+        return head + b">" + kept + b"<v>%s</v></c>" % value.encode()
+    _replace_cell(path, name, new_cell)
 
 
 # The seed states no targets for its output figures: the checks say so, as information.

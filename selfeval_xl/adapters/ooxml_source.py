@@ -438,14 +438,13 @@ class OoxmlSource:
         cell_value = self._cell_value
         number = self._number
         tag_v = ns + "v"
-        columns = _COLUMN_CACHE
         strings: list[str] | None = None
         for row in data if data is not None else ():
             row_no = int(row.get("r") or row_no + 1)
             col_no = 0
             for c in row:
                 ref = c.get("r")
-                col = columns.get(ref) if ref in columns else (_column_of(ref) if ref else None)
+                col = _column_of(ref) if ref else None
                 col_no = col if col is not None else col_no + 1
                 # A cell without children (no <v>, <f> or <is>) is blank, whatever its
                 # type or style: most cells of a template are such styled blanks.

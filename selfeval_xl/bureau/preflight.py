@@ -139,17 +139,17 @@ def inspect(path: str | Path, limits: Limits = Limits()) -> Preflight:
         # The file is read once, bounded by the limit: the hash, the magic bytes, the zip
         # directory and every part come from these bytes (and the reader goes on from them).
         with open(path, "rb") as fh:
-            data = fh.read(MB) if st.st_size > limits.max_file_bytes else _read_bounded(
-                fh, st.st_size, limits.max_file_bytes)
-            pf.size = max(st.st_size, len(data))  # a file that grew since stat: its bytes
-            if pf.size > limits.max_file_bytes:
-                pf.file_hash = _head_hash(data, pf.size)
+            if st.st_size > limits.max_file_bytes:
+                data, pf.size = fh.read(MB), st.st_size
+            else:
+                data = _read_bounded(fh, st.st_size, limits.max_file_bytes)
+                pf.size = len(data)  # what was read: the file may have changed since stat
     except OSError as exc:
         return _refuse(pf, "unreadable", f"无法打开文件：{exc.strerror or exc}")
     if pf.size > limits.max_file_bytes:
+        pf.file_hash = _head_hash(data, pf.size)
         return _refuse(pf, "rejected", f"文件 {pf.size / MB:.1f} MB，超过上限 "
                        f"{limits.max_file_bytes / MB:.0f} MB，未读取")
-    pf.size = len(data)
     pf.file_hash = "sha256:" + hashlib.sha256(data).hexdigest()
     if pf.size == 0:
         return _refuse(pf, "unreadable", "空文件（0 字节），不是 Excel 工作簿")

@@ -92,6 +92,16 @@ _INDICATOR_COLUMNS = ("code", "level1", "level2", "level3", "weight", "method", 
                       "score", "stored_score", "reason")
 
 
+# A submission seen before keeps its first_collected_at; everything else is replaced.
+_UPSERT_SUBMISSION = (
+    f"INSERT INTO submissions (submission_id, file_hash, dept_name, eval_year,"
+    f" {', '.join(_SUBMISSION_COLUMNS)}, first_collected_at, last_collected_at)"
+    f" VALUES (?, ?, ?, ?, {', '.join('?' for _ in _SUBMISSION_COLUMNS)}, ?, ?)"
+    f" ON CONFLICT (submission_id) DO UPDATE SET"
+    f" {', '.join(f'{c} = excluded.{c}' for c in _SUBMISSION_COLUMNS)},"
+    " last_collected_at = excluded.last_collected_at")
+
+
 def submission_id(file_hash: str, dept_name: str, eval_year: int) -> str:
     """The submission key: one file's content as one department's return for one year."""
     key = f"{file_hash}|{dept_name}|{eval_year}"
@@ -125,15 +135,7 @@ def save(con: sqlite3.Connection, records: Iterable[dict], *, now: datetime | No
             year = int(rec.get("eval_year") or 0)
             sid = submission_id(rec["file_hash"], dept, year)
             row = [rec.get(c) for c in _SUBMISSION_COLUMNS]
-            cols = ", ".join(_SUBMISSION_COLUMNS)
-            marks = ", ".join("?" for _ in _SUBMISSION_COLUMNS)
-            updates = ", ".join(f"{c} = excluded.{c}" for c in _SUBMISSION_COLUMNS)
-            con.execute(
-                f"INSERT INTO submissions (submission_id, file_hash, dept_name, eval_year, {cols},"
-                f" first_collected_at, last_collected_at) VALUES (?, ?, ?, ?, {marks}, ?, ?)"
-                f" ON CONFLICT (submission_id) DO UPDATE SET {updates},"
-                " last_collected_at = excluded.last_collected_at",
-                [sid, rec["file_hash"], dept, year, *row, stamp, stamp])
+            con.execute(_UPSERT_SUBMISSION, [sid, rec["file_hash"], dept, year, *row, stamp, stamp])
             con.execute("DELETE FROM findings WHERE submission_id = ?", (sid,))
             con.executemany(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

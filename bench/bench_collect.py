@@ -76,7 +76,7 @@ def child_phases(paths: list[str]) -> dict:
     from datetime import date
 
     from selfeval_xl import pipeline
-    from selfeval_xl.adapters import ooxml_source, reader
+    from selfeval_xl.read import ooxml_source, reader
     from selfeval_xl.bureau.preflight import inspect
     from selfeval_xl.bureau.verify import examine
     from selfeval_xl.core.fingerprint import fingerprint

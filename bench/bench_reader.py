@@ -42,8 +42,9 @@ def main() -> None:
     from python_calamine import CalamineWorkbook
 
     from selfeval_xl import datafile
-    from selfeval_xl.adapters import libreoffice, reader
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.render import libreoffice
+    from selfeval_xl.read import reader
+    from selfeval_xl.build.builder import build_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         books = {"built example": Path(tmp) / "example.xlsm"}

@@ -44,7 +44,8 @@ def open_workbook(book: Path) -> None:
 
 
 def report(book: Path):
-    from selfeval_xl.adapters import reader, render_docx, render_markdown
+    from selfeval_xl.read import reader
+    from selfeval_xl.render import render_docx, render_markdown
     from selfeval_xl.core import scoring
     from selfeval_xl.core.checks import CheckContext, run_checks
     from selfeval_xl.core.report import build_document
@@ -61,7 +62,8 @@ def report(book: Path):
 
 def breakdown(book: Path, repeat: int) -> dict[str, float]:
     """Best time of each step of :func:`report`, to show where the time goes."""
-    from selfeval_xl.adapters import reader, render_docx, render_markdown
+    from selfeval_xl.read import reader
+    from selfeval_xl.render import render_docx, render_markdown
     from selfeval_xl.core import scoring
     from selfeval_xl.core.checks import CheckContext, run_checks
     from selfeval_xl.core.report import build_document
@@ -86,7 +88,7 @@ def breakdown(book: Path, repeat: int) -> dict[str, float]:
 
 
 def report_and_sheet(book: Path, scratch: Path) -> None:
-    from selfeval_xl.adapters.workbook_writer import write_results
+    from selfeval_xl.write.workbook_writer import write_results
 
     copy = scratch / "copy.xlsm"
     shutil.copyfile(book, copy)
@@ -163,7 +165,7 @@ def main() -> None:
         print(_peak_rss())
         return
     from selfeval_xl import datafile
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

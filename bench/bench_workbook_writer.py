@@ -32,8 +32,8 @@ def main() -> None:
     import openpyxl
 
     from selfeval_xl import datafile
-    from selfeval_xl.adapters.builder import build_workbook
-    from selfeval_xl.adapters.workbook_writer import write_results
+    from selfeval_xl.build.builder import build_workbook
+    from selfeval_xl.write.workbook_writer import write_results
     from selfeval_xl.core import scoring
     from selfeval_xl.core.checks import run_checks
     from selfeval_xl.core.fingerprint import fingerprint

@@ -27,8 +27,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.builder import build_workbook
-from selfeval_xl.adapters.ooxml_parts import Package, load_map
+from selfeval_xl.build.builder import build_workbook
+from selfeval_xl.read.ooxml_parts import Package, load_map
 from selfeval_xl.core import scoring
 from selfeval_xl.core.model import Evaluation, Method
 from selfeval_xl.datafile import example

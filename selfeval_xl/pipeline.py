@@ -70,7 +70,7 @@ def read_path(path: str | Path):
     each value (``Locator.from_layout()``).
     """
     from selfeval_xl import datafile
-    from selfeval_xl.adapters.reader import ReadResult, read
+    from selfeval_xl.read.reader import ReadResult, read
     from selfeval_xl.core.locations import Locator
     from selfeval_xl.core.model import Evaluation
 
@@ -89,7 +89,7 @@ def read_path(path: str | Path):
 def data_result(ev, path: str | Path | None = None):
     """A ReadResult for an Evaluation that did not come from a workbook (a data file, the
     built-in example): findings point where the builder would put each value."""
-    from selfeval_xl.adapters.reader import ReadResult
+    from selfeval_xl.read.reader import ReadResult
     from selfeval_xl.core.locations import Locator
 
     meta = {"readable": True} if path is None else {"readable": True, "path": str(path)}

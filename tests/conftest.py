@@ -7,7 +7,7 @@ import os
 import pytest
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.build.builder import build_workbook
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def built_example(tmp_path_factory):
 def soffice():
     """The soffice executable. Skips locally when LibreOffice is missing, but FAILS in CI
     (CI=true), where .ci/run installs it: a required check must never be skipped there."""
-    from selfeval_xl.adapters.libreoffice import find_soffice
+    from selfeval_xl.render.libreoffice import find_soffice
 
     found = find_soffice()
     if found is None:

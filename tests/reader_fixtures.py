@@ -17,11 +17,11 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils import get_column_letter
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.a1 import split_ref
+from selfeval_xl.a1 import split_ref
 
 
 def built(path: Path, ev=None) -> Path:
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     build_workbook(path, ev)
     return path

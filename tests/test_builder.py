@@ -16,7 +16,7 @@ from openpyxl.utils.cell import range_boundaries
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from selfeval_xl import TEMPLATE_VERSION, datafile, layout
-from selfeval_xl.adapters import builder, builder_guide, builder_sheets
+from selfeval_xl.build import builder, builder_guide, builder_sheets
 from selfeval_xl.cli import main
 from selfeval_xl.core.model import Goal
 
@@ -408,13 +408,13 @@ def test_cli_refuses_bad_data_and_writes_nothing(tmp_path, text, named):
 
 
 def test_contract_doc_is_generated_from_the_layout():
-    from selfeval_xl.adapters import contract_doc
+    from selfeval_xl.build import contract_doc
 
     doc = (ROOT / "docs" / "workbook-contract.md").read_text(encoding="utf-8")
     start, end = doc.index(contract_doc.BEGIN), doc.index(contract_doc.END) + len(contract_doc.END)
     assert doc[start:end] == contract_doc.generate(), (
         "docs/workbook-contract.md is stale: replace its generated block with the output of "
-        "python -m selfeval_xl.adapters.contract_doc")
+        "python -m selfeval_xl.build.contract_doc")
 
 
 def test_cli_example_and_refusals(tmp_path):

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from selfeval_xl.adapters import cell_parse as cp
-from selfeval_xl.adapters.book_source import CellError, Uncached
+from selfeval_xl.read import cell_parse as cp
+from selfeval_xl.read.book_source import CellError, Uncached
 from selfeval_xl.core.findings import Severity
 
 W = cp.Where("支出情况", "C5", "exp_total", "部门整体支出")

@@ -24,7 +24,7 @@ def invoke(*args):
 
 @pytest.fixture(scope="module")
 def example_book(tmp_path_factory):
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     path = tmp_path_factory.mktemp("book") / "example.xlsm"
     build_workbook(path, datafile.example())
@@ -161,7 +161,8 @@ def test_docstrings_have_examples():
 def test_recalculated_workbook_agrees_with_python(example_book, tmp_path):
     """LibreOffice recalculates the native formulas; the cached 得分/自评得分/等级 it saves
     must agree with Python, so report_state adds nothing to the seed's findings."""
-    from selfeval_xl.adapters import libreoffice, reader
+    from selfeval_xl.render import libreoffice
+    from selfeval_xl.read import reader
 
     if libreoffice.find_soffice() is None:
         if os.environ.get("CI") == "true":
@@ -204,7 +205,7 @@ def test_check_typed_text_in_a_workbook(example_book, tmp_path):
 
 @pytest.fixture
 def fresh_book(tmp_path):
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     path = tmp_path / "example.xlsm"
     build_workbook(path, datafile.example())
@@ -219,7 +220,7 @@ def _named(wb, name):
 def test_check_write_fills_the_findings_sheet_and_status(fresh_book):
     import openpyxl
 
-    from selfeval_xl.adapters.reader import read
+    from selfeval_xl.read.reader import read
 
     before = read(fresh_book).evaluation
     result = CliRunner().invoke(main, ["check", str(fresh_book), "--write"])

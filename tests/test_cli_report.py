@@ -9,7 +9,7 @@ import docx
 from click.testing import CliRunner
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters import libreoffice
+from selfeval_xl.render import libreoffice
 from selfeval_xl.cli import main
 from selfeval_xl.cli import report as report_cli
 
@@ -108,7 +108,7 @@ def test_parse_formats():
 
 
 def test_a_sheet_that_cannot_be_written_leaves_the_other_formats(tmp_path, monkeypatch):
-    from selfeval_xl.adapters import workbook_writer
+    from selfeval_xl.write import workbook_writer
 
     assert _run("--example", "-o", tmp_path, "--format", "md", "--allow-errors").exit_code == 0
 
@@ -126,7 +126,7 @@ def test_a_sheet_that_cannot_be_written_leaves_the_other_formats(tmp_path, monke
 
 
 def test_a_file_that_cannot_be_replaced_costs_only_its_format(tmp_path, monkeypatch):
-    from selfeval_xl.adapters import render_docx
+    from selfeval_xl.render import render_docx
 
     def locked(doc, path):
         raise PermissionError(13, "Permission denied", str(path))

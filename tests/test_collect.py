@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import hostile_files as h
-from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.build.builder import build_workbook
 from selfeval_xl.bureau import store
 from selfeval_xl.bureau.collect import collect, find_inputs
 from selfeval_xl.bureau.summary_workbook import chart_tables
@@ -143,7 +143,7 @@ def test_charts_exist(collected):
 
 @pytest.mark.libreoffice
 def test_summary_opens_in_libreoffice(collected, soffice, tmp_path):
-    from selfeval_xl.adapters.libreoffice import convert
+    from selfeval_xl.render.libreoffice import convert
 
     result, _ = collected
     pdf = convert(result.summary_path, "pdf", tmp_path)

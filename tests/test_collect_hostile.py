@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import hostile_files as h
-from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.build.builder import build_workbook
 from selfeval_xl.bureau import store
 from selfeval_xl.bureau.collect import collect, examine_all
 from selfeval_xl.bureau.preflight import MB, Limits, inspect

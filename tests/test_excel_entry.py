@@ -20,14 +20,16 @@ import pytest
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 
-from selfeval_xl import excel, layout, pipeline
-from selfeval_xl.adapters import render_docx, render_markdown, render_sheet, workbook_writer
-from selfeval_xl.adapters.book_source import CellError
-from selfeval_xl.adapters.workbook_writer import write_results
+from selfeval_xl import layout, pipeline
+from selfeval_xl.excel import buttons as excel
+from selfeval_xl.render import render_docx, render_markdown
+from selfeval_xl.write import render_sheet, workbook_writer
+from selfeval_xl.read.book_source import CellError
+from selfeval_xl.write.workbook_writer import write_results
 from selfeval_xl.cli import report as cli_report
 from selfeval_xl.core import scoring
-from selfeval_xl.excel_source import XlwingsSource, plain
-from selfeval_xl.excel_write import MARK, STATUS_NAMES, XlwingsWriter
+from selfeval_xl.excel.source import XlwingsSource, plain
+from selfeval_xl.excel.writer import MARK, STATUS_NAMES, XlwingsWriter
 from xlwings_fake import FakeBook
 
 NOW = datetime(2026, 3, 1, 9, 30, 5, tzinfo=timezone.utc).astimezone()
@@ -40,7 +42,7 @@ BOOK_NAME = "自评表.xlsm"
 @pytest.fixture(scope="session")
 def computed(built_example, soffice):
     """Formula values as an office suite shows them after recalculating (as Excel would)."""
-    from selfeval_xl.adapters.libreoffice import recalculated_values
+    from selfeval_xl.render.libreoffice import recalculated_values
 
     return recalculated_values(built_example)
 
@@ -367,7 +369,7 @@ def test_plain_values_match_a_files():
 
 def test_source_reads_what_the_file_reader_reads(book_path):
     source = XlwingsSource(FakeBook(book_path))
-    from selfeval_xl.adapters.ooxml_source import open_book
+    from selfeval_xl.read.ooxml_source import open_book
 
     ooxml = open_book(book_path)
     assert source.sheet_names() == ooxml.sheet_names()
@@ -398,7 +400,7 @@ def test_validate_button_vba_runs_the_check_on_the_calling_book(book_path, monke
     import xlwings as xw
     from pyopenvba.apps.excel import ExcelApplication
 
-    from selfeval_xl.adapters import vba_project
+    from selfeval_xl.build import vba_project
 
     app = ExcelApplication()
     app.add_workbook()
@@ -420,7 +422,7 @@ def test_validate_button_vba_runs_the_check_on_the_calling_book(book_path, monke
 
 
 def test_an_earlier_pdf_that_is_not_replaced_is_called_out(book_path, monkeypatch):
-    from selfeval_xl.adapters import pdf
+    from selfeval_xl.render import pdf
 
     monkeypatch.setattr(pdf, "available", lambda: False)
     stem = Path(BOOK_NAME).stem + cli_report.REPORT_SUFFIX
@@ -435,7 +437,7 @@ def test_an_earlier_pdf_that_is_not_replaced_is_called_out(book_path, monkeypatc
 def test_without_python_no_cell_of_the_example_shows_an_error(computed):
     # LibreOffice has neither Python nor xlwings: what it shows after recalculating is what
     # a recipient without Python sees. No formula may depend on a UDF.
-    from selfeval_xl.excel_source import ERROR_TEXTS
+    from selfeval_xl.excel.source import ERROR_TEXTS
 
     errors = {(sheet, ref): v for sheet, cells in computed.items() for ref, v in cells.items()
               if isinstance(v, str) and v.strip() in ERROR_TEXTS}
@@ -448,7 +450,7 @@ def test_every_python_function_the_button_vba_calls_exists_without_arguments():
     import inspect
     import re
 
-    from selfeval_xl.adapters import vba_project
+    from selfeval_xl.build import vba_project
 
     commands = [c for m in vba_project.our_modules()
                 for c in re.findall(r'RunPython\s+"([^"]+)"', m.source)]
@@ -458,4 +460,4 @@ def test_every_python_function_the_button_vba_calls_exists_without_arguments():
         assert m, command
         func = getattr(importlib.import_module(m.group(1)), m.group(3))
         inspect.signature(func).bind()  # RunPython passes nothing
-        assert func.__module__ == "selfeval_xl.excel"
+        assert func.__module__ == "selfeval_xl.excel.buttons"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from selfeval_xl.adapters.formula_eval import FormulaError, evaluate
+from selfeval_xl.read.formula_eval import FormulaError, evaluate
 
 
 @pytest.mark.parametrize("formula,value", [

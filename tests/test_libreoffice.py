@@ -11,7 +11,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from selfeval_xl import datafile, layout
-from selfeval_xl.adapters import builder, libreoffice
+from selfeval_xl.build import builder
+from selfeval_xl.render import libreoffice
 from selfeval_xl.core import scoring
 from selfeval_xl.core.model import (Band, Closed, Evaluation, Indicator, Method,
                                      OutputIndicator)

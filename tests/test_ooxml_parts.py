@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.ooxml_parts import (
+from selfeval_xl.read.ooxml_parts import (
     Package,
     PackageError,
     load_map,
@@ -82,8 +82,8 @@ def test_an_excel_saved_sheet_keeps_its_namespaces_and_extensions():
     import xlwings
     from lxml import etree
 
-    from selfeval_xl.adapters.ooxml_parts import serialize
-    from selfeval_xl.adapters.sheet_xml import SheetXml
+    from selfeval_xl.read.ooxml_parts import serialize
+    from selfeval_xl.write.sheet_xml import SheetXml
 
     raw = Path(xlwings.__file__).with_name("quickstart_standalone.xlsm").read_bytes()
     pkg = Package(raw)

@@ -9,9 +9,9 @@ import pytest
 
 import reader_fixtures as fx
 from selfeval_xl import datafile, layout
-from selfeval_xl.adapters import reader
-from selfeval_xl.adapters.book_source import BookSource
-from selfeval_xl.adapters.openpyxl_source import OpenpyxlSource
+from selfeval_xl.read import reader
+from selfeval_xl.read.book_source import BookSource
+from selfeval_xl.read.openpyxl_source import OpenpyxlSource
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_moved_and_merged(example, tmp_path):
 def test_saved_by_libreoffice(example, tmp_path):
     import os
 
-    from selfeval_xl.adapters import libreoffice
+    from selfeval_xl.render import libreoffice
 
     if libreoffice.find_soffice() is None:
         if os.environ.get("CI") == "true":

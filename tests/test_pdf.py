@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters import libreoffice, pdf, render_docx
+from selfeval_xl.render import libreoffice, pdf, render_docx
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.report import build_document

@@ -13,9 +13,9 @@ from decimal import Decimal
 import pandas as pd
 
 from selfeval_xl import layout
-from selfeval_xl.adapters import ooxml_source
-from selfeval_xl.adapters.cell_parse import Where
-from selfeval_xl.adapters.table_read import TableRows
+from selfeval_xl.read import ooxml_cells, ooxml_source
+from selfeval_xl.read.cell_parse import Where
+from selfeval_xl.read.table_read import TableRows
 from selfeval_xl.bureau import summary_workbook as sw
 from selfeval_xl.core import fingerprint as fp
 from selfeval_xl.core import scoring
@@ -60,17 +60,17 @@ def test_fingerprint_field_names_are_per_type():
 
 
 def test_column_cache_matches_the_regex_and_stays_bounded(monkeypatch):
-    assert ooxml_source._column_of("AB12") == 28
-    assert ooxml_source._column_of("A1") == 1
-    assert ooxml_source._column_of("ab12") is None  # lower case is not an A1 reference
-    assert ooxml_source._column_of("12") is None
-    assert ooxml_source._column_of("AB12") == 28  # now from the cache: the same answer
-    monkeypatch.setattr(ooxml_source, "_COLUMN_CACHE", {})
-    monkeypatch.setattr(ooxml_source, "_COLUMN_CACHE_MAX", 3)
+    assert ooxml_cells._column_of("AB12") == 28
+    assert ooxml_cells._column_of("A1") == 1
+    assert ooxml_cells._column_of("ab12") is None  # lower case is not an A1 reference
+    assert ooxml_cells._column_of("12") is None
+    assert ooxml_cells._column_of("AB12") == 28  # now from the cache: the same answer
+    monkeypatch.setattr(ooxml_cells, "_COLUMN_CACHE", {})
+    monkeypatch.setattr(ooxml_cells, "_COLUMN_CACHE_MAX", 3)
     for ref in ("A1", "B1", "C1", "D1", "E1"):
-        ooxml_source._column_of(ref)
-    assert len(ooxml_source._COLUMN_CACHE) == 3
-    assert ooxml_source._column_of("E1") == 5  # past the bound: still computed
+        ooxml_cells._column_of(ref)
+    assert len(ooxml_cells._COLUMN_CACHE) == 3
+    assert ooxml_cells._column_of("E1") == 5  # past the bound: still computed
 
 
 def test_bounds_cache_gives_the_same_answers():
@@ -80,7 +80,7 @@ def test_bounds_cache_gives_the_same_answers():
 
 
 def test_defined_name_lookups_are_memoised_per_name(tmp_path):
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     path = tmp_path / "blank.xlsm"
     build_workbook(path)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from selfeval_xl import datafile, layout
-from selfeval_xl.adapters import reader
-from selfeval_xl.adapters.a1 import split_ref
+from selfeval_xl.read import reader
+from selfeval_xl.a1 import split_ref
 from selfeval_xl.core.findings import Severity
 from selfeval_xl.core.model import DEFAULT_GRADES, Method
 import reader_fixtures as fx
@@ -42,7 +42,7 @@ def data_row(table: str, index: int) -> int:
 def column_cell(table: str, key: str, index: int) -> tuple[str, str]:
     t = layout.table(table)
     first_col, _ = split_ref(t.anchor)
-    from selfeval_xl.adapters.a1 import col_index, col_letter
+    from selfeval_xl.a1 import col_index, col_letter
 
     col = col_letter(col_index(first_col) + [c.key for c in t.columns].index(key))
     return t.sheet, f"{col}{data_row(table, index)}"
@@ -179,7 +179,7 @@ def test_missing_table_column_is_an_error_and_reads_blank(example, tmp_path):
     result = reader.read(narrow)
     t = layout.table("tbl_indicators")
     first_col, header_row = split_ref(t.anchor)
-    from selfeval_xl.adapters.a1 import col_index, col_letter
+    from selfeval_xl.a1 import col_index, col_letter
 
     last = col_letter(col_index(first_col) + len(t.columns) - 2)
     assert where(result.findings) == [("READ_COLUMN_MISSING", t.sheet, f"{t.anchor}:{last}{header_row}")]
@@ -405,7 +405,7 @@ def test_blank_task_number_continues_the_numbering(example, tmp_path):
 
 @pytest.mark.libreoffice
 def test_workbook_saved_by_libreoffice(books, tmp_path):
-    from selfeval_xl.adapters import libreoffice
+    from selfeval_xl.render import libreoffice
 
     if libreoffice.find_soffice() is None:
         if os.environ.get("CI") == "true":
@@ -431,7 +431,7 @@ def test_every_reader_code_is_documented():
     root = Path(__file__).resolve().parents[1]
     mine = ["reader", "cell_parse", "table_read", "model_tables", "ooxml_source", "book_source",
             "formula_eval", "openpyxl_source"]
-    source = "".join((root / "selfeval_xl" / "adapters" / f"{m}.py").read_text(encoding="utf-8")
+    source = "".join((root / "selfeval_xl" / "read" / f"{m}.py").read_text(encoding="utf-8")
                      for m in mine)
     emitted = set(re.findall(r'"(READ_[A-Z_]+)"', source))
     doc = (root / "docs" / "reading.md").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import reader_fixtures as fx
 from selfeval_xl import datafile, layout
-from selfeval_xl.adapters import reader
+from selfeval_xl.read import reader
 from selfeval_xl.core.findings import Severity
 from selfeval_xl.core.model import Evaluation
 
@@ -286,7 +286,7 @@ def test_deleted_table(example, tmp_path):
 
 def test_merged_cells_over_an_input(example, tmp_path):
     sheet, cell = fx.field_cell("dept_name")
-    from selfeval_xl.adapters.a1 import split_ref
+    from selfeval_xl.a1 import split_ref
 
     col, row = split_ref(cell)
     left = chr(ord(col) - 1)
@@ -429,7 +429,7 @@ def test_any_value_in_the_indicator_table(example, tmp_path_factory, key, index,
     ex = datafile.example()
     index %= len(ex.indicators)
     t = layout.table("tbl_indicators")
-    from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
+    from selfeval_xl.a1 import col_index, col_letter, split_ref
 
     first_col, header_row = split_ref(t.anchor)
     col = col_letter(col_index(first_col) + [c.key for c in t.columns].index(key))
@@ -460,7 +460,7 @@ ELSEWHERE = {"READ_ORPHAN_POINT", "READ_GRADES_DEFAULT"}
 @given(name=st.sampled_from(LIST_TABLES), column=st.integers(0, 20), index=st.integers(0, 40),
        cell=CELLS)
 def test_any_value_in_any_list(example, tmp_path_factory, name, column, index, cell):
-    from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
+    from selfeval_xl.a1 import col_index, col_letter, split_ref
 
     t = layout.table(name)
     keys = [c.key for c in t.columns if c.kind not in ("formula", "output")]

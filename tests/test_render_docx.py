@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters import docx_styles, render_docx
+from selfeval_xl.render import docx_styles, render_docx
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.report import build_document

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters import render_markdown
+from selfeval_xl.render import render_markdown
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.report import build_document

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from selfeval_xl.adapters import render_sheet
-from selfeval_xl.adapters.ooxml_parts import q, serialize
-from selfeval_xl.adapters.render_sheet import Placed, render, row_height, spans, text_width
-from selfeval_xl.adapters.sheet_xml import SheetXml, StyleBook
+from selfeval_xl.write import render_sheet
+from selfeval_xl.read.ooxml_parts import q, serialize
+from selfeval_xl.write.render_sheet import Placed, render, row_height, spans, text_width
+from selfeval_xl.write.sheet_xml import SheetXml, StyleBook
 from selfeval_xl.core.report import document as d
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

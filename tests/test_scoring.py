@@ -357,8 +357,8 @@ def _formula_workbook(path, cases: list[Indicator]) -> None:
     import xlsxwriter
 
     from selfeval_xl import layout
-    from selfeval_xl.adapters.a1 import col_index, split_ref
-    from selfeval_xl.adapters.builder_sheets import expand_this_row
+    from selfeval_xl.a1 import col_index, split_ref
+    from selfeval_xl.build.builder_sheets import expand_this_row
     from selfeval_xl.datafile import indicator_to_dict
 
     wb = xlsxwriter.Workbook(str(path))
@@ -400,8 +400,8 @@ def test_python_equals_the_native_formula_row_for_row(tmp_path):
     import os
 
     from selfeval_xl import layout
-    from selfeval_xl.adapters import libreoffice
-    from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
+    from selfeval_xl.render import libreoffice
+    from selfeval_xl.a1 import col_index, col_letter, split_ref
 
     if libreoffice.find_soffice() is None:
         if os.environ.get("CI") == "true":

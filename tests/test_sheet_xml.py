@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from lxml import etree
 
-from selfeval_xl.adapters.ooxml_parts import q
-from selfeval_xl.adapters.sheet_xml import SheetXml, escape_text
+from selfeval_xl.read.ooxml_parts import q
+from selfeval_xl.write.sheet_xml import SheetXml, escape_text
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML = f"""<worksheet xmlns="{MAIN}"><dimension ref="A1:C3"/>
@@ -87,7 +87,7 @@ def test_dimension_covers_all_cells():
 def test_a_sheet_without_cell_addresses_is_refused():
     import pytest
 
-    from selfeval_xl.adapters.ooxml_parts import PackageError
+    from selfeval_xl.read.ooxml_parts import PackageError
 
     xml = f'<worksheet xmlns="{MAIN}"><sheetData><row><c><v>1</v></c></row></sheetData></worksheet>'
     with pytest.raises(PackageError, match="地址"):

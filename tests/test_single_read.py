@@ -14,9 +14,9 @@ from datetime import datetime
 
 import pytest
 
-from selfeval_xl.adapters import ooxml_source, reader
-from selfeval_xl.adapters.book_source import CellError, Uncached
-from selfeval_xl.adapters.builder import build_workbook
+from selfeval_xl.read import ooxml_cells, ooxml_source, reader
+from selfeval_xl.read.book_source import CellError, Uncached
+from selfeval_xl.build.builder import build_workbook
 from selfeval_xl.bureau import preflight
 from selfeval_xl.bureau.preflight import MB, Limits, inspect
 from selfeval_xl.datafile import example
@@ -165,7 +165,7 @@ def test_inline_cell_decoding_equals_the_general_path(book):
     col = 0
     for c in root.iter(f"{{{NS}}}c"):
         ref = c.get("r")
-        col = ooxml_source._column_of(ref) if ref else col + 1
+        col = ooxml_cells._column_of(ref) if ref else col + 1
         if len(c):
             value = src._cell_value(c, f"{{{NS}}}")
             if value is not None:

@@ -12,7 +12,7 @@ import pytest
 from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.exceptions import VBACompileError
 
-from selfeval_xl.adapters import udf_vba
+from selfeval_xl.build import udf_vba
 from udfs import selfeval_udfs
 
 _FUNCTION = re.compile(r"^Function (\w+)\((.*)\)$", re.MULTILINE)
@@ -121,7 +121,7 @@ def test_interpreter_would_reject_a_broken_module(generated):
 def test_builder_embeds_it_and_olevba_recovers_it_exactly(built_template):
     from oletools.olevba import VBA_Parser
 
-    from selfeval_xl.adapters import vba_project
+    from selfeval_xl.build import vba_project
 
     module = vba_project.udf_module()
     assert module is not None and module.name == "xlwings_udfs"

@@ -14,8 +14,8 @@ from pyopenvba.apps.excel import ExcelApplication
 from pyopenvba.vba import split_attribute_header
 
 from selfeval_xl import layout
-from selfeval_xl.adapters import vba_project
-from selfeval_xl.adapters.builder_guide import BUTTONS
+from selfeval_xl.build import vba_project
+from selfeval_xl.build.builder_guide import BUTTONS
 
 # What each button must send to Python (the entry points of selfeval_xl.excel).
 EXPECTED_COMMANDS = {
@@ -171,7 +171,7 @@ def test_each_command_reaches_its_python_entry_point(monkeypatch):
     # module and call the entry point, which hands the calling book to its action.
     import xlwings as xw
 
-    import selfeval_xl.excel as excel
+    import selfeval_xl.excel.buttons as excel
 
     book = object()
     calls = []

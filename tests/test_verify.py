@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from hostile_files import other_version, rewrite_zip, sheet_part
 from selfeval_xl import layout
-from selfeval_xl.adapters.builder import build_workbook
-from selfeval_xl.adapters.workbook_writer import write_results
+from selfeval_xl.build.builder import build_workbook
+from selfeval_xl.write.workbook_writer import write_results
 from selfeval_xl.bureau.verify import VERDICTS, examine
 from selfeval_xl.cli import main
 from selfeval_xl.core import scoring
@@ -147,7 +147,7 @@ def test_tampered_report_score_is_mismatch(book, ev):
 def test_tampered_self_score_cell_is_mismatch(book, ev, soffice, tmp_path):
     # A file as an office suite saves it (formula results stored), then the stored
     # 自评得分 overwritten by hand. (A freshly built file stores no results to tamper with.)
-    from selfeval_xl.adapters.libreoffice import convert
+    from selfeval_xl.render.libreoffice import convert
 
     saved = convert(with_report(book, ev), "xlsx", tmp_path / "saved")
     assert examine(saved)["stored_score"] == "96.00"

@@ -22,9 +22,10 @@ import pytest
 from lxml import etree
 
 from selfeval_xl import datafile, layout
-from selfeval_xl.adapters import libreoffice, workbook_writer
-from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
-from selfeval_xl.adapters.workbook_writer import (
+from selfeval_xl.render import libreoffice
+from selfeval_xl.write import workbook_writer
+from selfeval_xl.a1 import col_index, col_letter, split_ref
+from selfeval_xl.write.workbook_writer import (
     PY_TOTAL_NAME,
     STATUS_NAMES,
     WorkbookWriteError,
@@ -54,7 +55,7 @@ def original(kind: str, tmp_factory) -> Path:
         if kind.startswith("mini"):
             src = mini_book(folder / "mini.xlsm")
         else:
-            from selfeval_xl.adapters.builder import build_workbook
+            from selfeval_xl.build.builder import build_workbook
 
             src = folder / "book.xlsm"
             build_workbook(src, datafile.example() if kind.startswith("example") else None)
@@ -465,8 +466,8 @@ def test_growing_findings_table_never_swallows_content_below(tmp_path):
     ws, ref = table_of(wb, "tbl_findings")
     r2 = split_ref(ref.split(":")[1])[1]
     # put a note two rows below the table through the part-level writer's own machinery
-    from selfeval_xl.adapters.ooxml_parts import Package, load_map, serialize
-    from selfeval_xl.adapters.sheet_xml import SheetXml
+    from selfeval_xl.read.ooxml_parts import Package, load_map, serialize
+    from selfeval_xl.write.sheet_xml import SheetXml
 
     pkg = Package(book.read_bytes())
     part = load_map(pkg).sheets[layout.SHEET_FINDINGS]
@@ -503,7 +504,7 @@ def test_unknown_status_name_is_a_programming_error(tmp_path):
 
 @pytest.mark.parametrize("book", ["example", "example_lo"], indirect=True)
 def test_reading_back_gives_the_same_evaluation_and_fingerprint(book):
-    from selfeval_xl.adapters import reader
+    from selfeval_xl.read import reader
     from selfeval_xl.core.fingerprint import fingerprint
 
     before = reader.read(book)

@@ -16,7 +16,7 @@ import xlsxwriter
 from lxml import etree
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.a1 import col_index, split_ref
+from selfeval_xl.a1 import col_index, split_ref
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

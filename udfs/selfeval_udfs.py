@@ -6,7 +6,7 @@ uses, convert back. The docstring is the tooltip Excel shows in the function wiz
 Bad arguments give a readable Chinese text in the cell (``错误：…``), never a traceback.
 
 The workbook names this module in its ``xlwings.conf`` sheet (UDF MODULES); the VBA
-wrapper module is generated from it at build time (``selfeval_xl.adapters.udf_vba``).
+wrapper module is generated from it at build time (``selfeval_xl.build.udf_vba``).
 Every function here must be listed in ``__all__``, which is what the generator reads
 (outside Windows ``@xw.func`` leaves no mark on the function). When a cell shows #NAME?,
 Python or the wrapper module is missing: the native formulas beside it still hold every

@@ -28,8 +28,8 @@ from pathlib import Path
 # Imported here, not lazily: workers are forked from the parent, so everything a worker
 # needs is loaded once, and the worker's memory limit is not spent on imports.
 from selfeval_xl import TEMPLATE_VERSION
-from selfeval_xl.adapters import reader
-from selfeval_xl.adapters.ooxml_source import BookError, OoxmlSource
+from selfeval_xl.read import reader
+from selfeval_xl.read.ooxml_source import BookError, OoxmlSource
 from selfeval_xl.bureau.preflight import Limits, Preflight, file_hash, inspect
 from selfeval_xl import pipeline
 from selfeval_xl.core.findings import Finding, Severity

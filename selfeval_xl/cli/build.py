@@ -38,7 +38,7 @@ def build_command(output: Path, data_file: Path | None, example: bool, force: bo
         selfeval-xl build --data data.json -o 2022.xlsm
         selfeval-xl build --force -o workbook/SelfEvaluation.xlsm
     """
-    from selfeval_xl.adapters.builder import build_workbook
+    from selfeval_xl.build.builder import build_workbook
 
     if data_file is not None and example:
         _fail("--data 与 --example 只能选一个。")

@@ -95,7 +95,7 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
     else:
         print_findings(_console(), str(book), findings)
     if write and outcome.readable:
-        from selfeval_xl.adapters.workbook_writer import status_now
+        from selfeval_xl.write.workbook_writer import status_now
 
         _write_back(book, findings=findings, status={
             "status_checked_at": status_now(), "status_check_summary": summary(findings)})
@@ -107,7 +107,7 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
 
 def _write_back(book: Path, **results) -> None:
     """What the buttons write (校验结果, 校核得分, status), into the workbook file."""
-    from selfeval_xl.adapters.workbook_writer import WorkbookWriteError, write_results
+    from selfeval_xl.write.workbook_writer import WorkbookWriteError, write_results
 
     if book.suffix.lower() == ".json":
         raise click.UsageError("--write 只能用于工作簿（.xlsm/.xlsx），不能用于数据文件")
@@ -201,7 +201,7 @@ def score_command(book: Path, as_json: bool, write: bool) -> None:
         sys.exit(EXIT_UNREADABLE)
     ev, card = outcome.evaluation, outcome.scorecard
     if write:
-        from selfeval_xl.adapters.workbook_writer import status_now
+        from selfeval_xl.write.workbook_writer import status_now
 
         _write_back(book, scorecard=card, status={"status_scored_at": status_now()})
     if as_json:

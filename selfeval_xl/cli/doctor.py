@@ -95,7 +95,7 @@ class Probe:
         return Path(found) if found else None
 
     def soffice(self) -> str | None:
-        from selfeval_xl.adapters.libreoffice import find_soffice
+        from selfeval_xl.render.libreoffice import find_soffice
 
         return find_soffice()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from selfeval_xl import datafile
-from selfeval_xl.adapters import reader
+from selfeval_xl.read import reader
 from selfeval_xl.cli import main
 from selfeval_xl.core.findings import Severity, has_errors
 

@@ -144,7 +144,7 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
     if example:
         out_dir = Path(out_dir or ".")
         book = out_dir / EXAMPLE_BOOK
-        from selfeval_xl.adapters.builder import build_workbook
+        from selfeval_xl.build.builder import build_workbook
 
         if book.exists():
             # Never overwrite a workbook someone may have typed into: report on it as it is.
@@ -177,7 +177,7 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
 
 def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
                    formats: tuple[str, ...], step) -> None:
-    from selfeval_xl.adapters import pdf, render_docx, render_markdown
+    from selfeval_xl.render import pdf, render_docx, render_markdown
 
     doc = run.document
 
@@ -217,7 +217,7 @@ def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
 
 
 def _write_sheet(run: ReportRun, ev: Evaluation, step) -> None:
-    from selfeval_xl.adapters.workbook_writer import WorkbookWriteError, status_now, write_results
+    from selfeval_xl.write.workbook_writer import WorkbookWriteError, status_now, write_results
     from selfeval_xl.core.fingerprint import fingerprint
 
     status = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.a1 import cell_ref, split_ref
+from selfeval_xl.a1 import cell_ref, col_index, col_letter, split_ref
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,7 @@ class Locator:
 
 
 def _col_letter(first_col: str, offset: int) -> str:
-    from openpyxl.utils import column_index_from_string, get_column_letter
-
-    return get_column_letter(column_index_from_string(first_col) + offset)
+    return col_letter(col_index(first_col) + offset)
 
 
 __all__ = ["Locator", "Place", "cell_ref"]

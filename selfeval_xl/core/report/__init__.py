@@ -1,7 +1,7 @@
 """The narrative report: a renderer-neutral Document built from the model.
 
 ``build_document(ev, scorecard, findings, *, config=None)`` → :class:`Document`; the
-renderers live in ``selfeval_xl.adapters`` (render_markdown, render_docx, pdf) and the
+renderers live in ``selfeval_xl.render`` (render_markdown, render_docx, pdf) and the
 workbook writer. See docs/report.md.
 """
 

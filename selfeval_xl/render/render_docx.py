@@ -1,6 +1,6 @@
 """Render a report Document as a Word .docx in official-document layout (python-docx).
 
-Layout and styles live in :mod:`selfeval_xl.adapters.docx_styles`; this module only maps
+Layout and styles live in :mod:`selfeval_xl.render.docx_styles`; this module only maps
 blocks to paragraphs and tables: Title → "Title", Heading n → Word's "Heading n" (real
 outline levels, so the navigation pane shows the outline), text → "Normal", the notice →
 a boxed red paragraph group under the title, tables with amounts right-aligned, and a
@@ -22,7 +22,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from selfeval_xl.adapters import docx_styles as st
+from selfeval_xl.render import docx_styles as st
 from selfeval_xl.core.report.document import (
     Align,
     Document,

@@ -6,10 +6,10 @@ by address, so rows the officer inserted are respected):
 - the 校验结果 table ``tbl_findings`` (one row per finding, the cell a clickable link),
 - the indicator output columns 校核得分 / 得分说明 of ``tbl_indicators``,
 - the status block on 使用说明 (``status_checked_at`` … ``report_score``),
-- the 自评报告 sheet (the report laid out by :mod:`selfeval_xl.adapters.render_sheet`).
+- the 自评报告 sheet (the report laid out by :mod:`selfeval_xl.write.render_sheet`).
 
 How nothing is lost: the .xlsm is edited at the level of its zip parts
-(:mod:`selfeval_xl.adapters.ooxml_parts`). Only the parts that must change are parsed,
+(:mod:`selfeval_xl.read.ooxml_parts`). Only the parts that must change are parsed,
 edited in place and re-serialised: the worksheets written to, the findings table part, the
 styles part (report formats are appended, never altered), ``workbook.xml`` (only
 ``calcPr/@fullCalcOnLoad`` so Excel recalculates) and, if a formula cell was replaced,
@@ -29,9 +29,9 @@ from lxml import etree
 
 from selfeval_xl import layout
 from selfeval_xl.datafile import write_atomic
-from selfeval_xl.adapters import render_sheet
-from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
-from selfeval_xl.adapters.ooxml_parts import (
+from selfeval_xl.write import render_sheet
+from selfeval_xl.a1 import col_index, col_letter, split_ref
+from selfeval_xl.read.ooxml_parts import (
     Package,
     PackageError,
     WorkbookMap,
@@ -40,7 +40,7 @@ from selfeval_xl.adapters.ooxml_parts import (
     q,
     serialize,
 )
-from selfeval_xl.adapters.sheet_xml import SheetXml, StyleBook
+from selfeval_xl.write.sheet_xml import SheetXml, StyleBook
 from selfeval_xl.core.findings import Finding
 
 # The status cells Python may write: layout OUTPUTS without a native formula, except the

@@ -8,7 +8,7 @@ block's plain text exactly as :meth:`Document.paragraphs` gives it, so a program
 sheet reads the same words as the Word file.
 
 Styles are added to the styles part only when an equal one is not there already
-(:class:`~selfeval_xl.adapters.sheet_xml.StyleBook`), so re-rendering adds nothing.
+(:class:`~selfeval_xl.write.sheet_xml.StyleBook`), so re-rendering adds nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
-from selfeval_xl.adapters.sheet_xml import SheetXml, StyleBook
+from selfeval_xl.a1 import col_index, col_letter, split_ref
+from selfeval_xl.write.sheet_xml import SheetXml, StyleBook
 from selfeval_xl.core.report import document as d
 
 GRID_COLS = 8          # B..I on the template

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from selfeval_xl import layout
-from selfeval_xl.adapters import cell_parse as cp
-from selfeval_xl.adapters.a1 import cell_ref
-from selfeval_xl.adapters.book_source import BookSource, Uncached, bounds
-from selfeval_xl.adapters.model_tables import build_lists
-from selfeval_xl.adapters.ooxml_source import BookError, open_book
-from selfeval_xl.adapters.table_read import TableReader
+from selfeval_xl.read import cell_parse as cp
+from selfeval_xl.a1 import cell_ref
+from selfeval_xl.read.book_source import BookSource, Uncached, bounds
+from selfeval_xl.read.model_tables import build_lists
+from selfeval_xl.read.ooxml_source import BookError, open_book
+from selfeval_xl.read.table_read import TableReader
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.locations import Locator, Place
 from selfeval_xl.core.model import Basics, Evaluation, Expenditure

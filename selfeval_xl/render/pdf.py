@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.sax.saxutils import escape
 
-from selfeval_xl.adapters import libreoffice
+from selfeval_xl.render import libreoffice
 
 # Official font → open fallback (fonts-noto-cjk), in the order fontconfig should try them.
 OPEN_FALLBACKS = {

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from selfeval_xl import layout
-from selfeval_xl.adapters import cell_parse as cp
-from selfeval_xl.adapters.table_read import TableReader, TableRows
+from selfeval_xl.read import cell_parse as cp
+from selfeval_xl.read.table_read import TableReader, TableRows
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.locations import Locator
 from selfeval_xl.core.model import (

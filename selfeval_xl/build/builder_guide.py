@@ -11,7 +11,7 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.builder_sheets import SheetContext, Styles, write_value
+from selfeval_xl.build.builder_sheets import SheetContext, Styles, write_value
 
 TITLE_ROW = 0  # every sheet's heading, row 1
 TITLE_COL = 1  # column B (校验结果: column A, where its table starts)

@@ -15,7 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from selfeval_xl.adapters.book_source import CellError, Uncached, bounds, split_sheet_ref
+from selfeval_xl.read.book_source import CellError, Uncached, bounds, split_sheet_ref
 
 
 class OpenpyxlSource:

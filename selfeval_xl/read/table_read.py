@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.a1 import cell_ref, col_letter
-from selfeval_xl.adapters.book_source import BookSource, bounds
-from selfeval_xl.adapters.cell_parse import Where
+from selfeval_xl.a1 import cell_ref, col_letter
+from selfeval_xl.read.book_source import BookSource, bounds
+from selfeval_xl.read.cell_parse import Where
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.locations import Locator
 

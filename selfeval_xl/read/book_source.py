@@ -1,6 +1,6 @@
 """The few things the reader needs from a workbook, as a protocol any backend can implement.
 
-The reader (``adapters/reader.py``) finds every piece of data through workbook-scoped
+The reader (``read/reader.py``) finds every piece of data through workbook-scoped
 defined names and table names, then asks for the cached values of those ranges. That is
 all a backend must provide, so the same reader runs on a file (``ooxml_source``: the zip
 parsed safely with defusedxml), on an openpyxl workbook (``openpyxl_source``) and inside
@@ -19,6 +19,20 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from openpyxl.utils.cell import range_boundaries
+
+
+class BookError(Exception):
+    """A file-level failure: the file cannot be read as a workbook at all.
+
+    Attributes:
+        code: stable finding code (docs/reading.md), e.g. "READ_ENCRYPTED".
+        message: Chinese explanation for the officer or the bureau.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)

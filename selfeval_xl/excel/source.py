@@ -1,4 +1,4 @@
-"""The reader's :class:`~selfeval_xl.adapters.book_source.BookSource` over a live xlwings Book.
+"""The reader's :class:`~selfeval_xl.read.book_source.BookSource` over a live xlwings Book.
 
 Inside Excel the buttons read the open workbook (values as Excel shows them now, typed
 but unsaved changes included) through the same reader as the command line, so both see
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from selfeval_xl.adapters.book_source import CellError, split_sheet_ref
+from selfeval_xl.read.book_source import CellError, split_sheet_ref
 
 # What Excel shows for an error value; xlwings' err_to_str gives exactly these texts.
 ERROR_TEXTS = frozenset({

@@ -27,8 +27,8 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from selfeval_xl import TEMPLATE_VERSION, __version__, layout
-from selfeval_xl.adapters import builder_guide, builder_sheets, vba_project
-from selfeval_xl.adapters.builder_sheets import SheetContext, Styles
+from selfeval_xl.build import builder_guide, builder_sheets, vba_project
+from selfeval_xl.build.builder_sheets import SheetContext, Styles
 from selfeval_xl.core.model import Evaluation
 
 # Fixed document date: a timestamp would make every build differ.

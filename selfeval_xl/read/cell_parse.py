@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from selfeval_xl.adapters.book_source import CellError, Uncached
-from selfeval_xl.adapters.formula_eval import FormulaError, evaluate
+from selfeval_xl.read.book_source import CellError, Uncached
+from selfeval_xl.read.formula_eval import FormulaError, evaluate
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.money import parse_number
 

@@ -1,9 +1,9 @@
 """The workbook's three buttons, run by xlwings' ``RunPython`` (workbook/vba/SelfEval.bas).
 
 Each entry point only gets the calling workbook and hands it to a plain function that
-reads it (:class:`~selfeval_xl.excel_source.XlwingsSource` under the same reader as the
+reads it (:class:`~selfeval_xl.excel.source.XlwingsSource` under the same reader as the
 command line), calls the same core functions as the CLI (checks, scoring, report) and
-writes the results back (:class:`~selfeval_xl.excel_write.XlwingsWriter`). The plain
+writes the results back (:class:`~selfeval_xl.excel.writer.XlwingsWriter`). The plain
 functions take any book-like object, so tests drive them with a fake of the few xlwings
 calls used, exactly as pressing the button would.
 
@@ -12,7 +12,7 @@ message box, and the full traceback goes to ``<workbook>.selfeval-xl.log`` next 
 workbook (the temporary folder when that is not writable).
 
 This module and ``udfs/`` are the only ones that use xlwings at run time
-(``adapters/udf_vba`` uses its VBA generator at build time).
+(``build/udf_vba`` uses its VBA generator at build time).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from typing import Any, Callable
 import xlwings as xw
 
 from selfeval_xl import layout
-from selfeval_xl.adapters.workbook_writer import status_now
+from selfeval_xl.write.workbook_writer import status_now
 from selfeval_xl.core.findings import Severity, summary
-from selfeval_xl.excel_source import XlwingsSource
-from selfeval_xl.excel_write import WriteRefused, XlwingsWriter
+from selfeval_xl.excel.source import XlwingsSource
+from selfeval_xl.excel.writer import WriteRefused, XlwingsWriter
 
 TITLE = "部门整体支出绩效自评"
 LOG_SUFFIX = ".selfeval-xl.log"
@@ -81,7 +81,7 @@ def analyse(book: Any) -> Any:
     """Read the open workbook and check and score it: the same orchestration as the CLI
     (:func:`selfeval_xl.pipeline.evaluate`), only the reader's source differs."""
     from selfeval_xl import pipeline
-    from selfeval_xl.adapters import reader
+    from selfeval_xl.read import reader
 
     return pipeline.evaluate(reader.read_source(XlwingsSource(book)), today=date.today())
 
@@ -118,8 +118,8 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
 
     Asks before replacing report files made earlier; answering "no" changes nothing.
     """
-    from selfeval_xl.adapters import pdf, render_docx
-    from selfeval_xl.adapters.workbook_writer import report_footer
+    from selfeval_xl.render import pdf, render_docx
+    from selfeval_xl.write.workbook_writer import report_footer
     from selfeval_xl.cli.report import REPORT_SUFFIX
     from selfeval_xl.core import scoring
     from selfeval_xl.core.fingerprint import fingerprint

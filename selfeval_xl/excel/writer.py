@@ -1,5 +1,5 @@
 """Write results into the open workbook through xlwings ranges (the buttons' side of
-:mod:`selfeval_xl.adapters.workbook_writer`, which edits a closed file).
+:mod:`selfeval_xl.write.workbook_writer`, which edits a closed file).
 
 What is written, and nothing else (never a value the officer typed):
 
@@ -9,7 +9,7 @@ What is written, and nothing else (never a value the officer typed):
 - the indicator output columns 校核得分 / 得分说明 of ``tbl_indicators``;
 - the status block (the layout's formula-less outputs on 使用说明);
 - the 自评报告 sheet, laid out by the same code as the file writer
-  (:func:`selfeval_xl.adapters.render_sheet.render`, here drawing onto a recorder that is
+  (:func:`selfeval_xl.write.render_sheet.render`, here drawing onto a recorder that is
   then applied to the live sheet), so Excel and the command line show the same page.
 
 Everything is found through defined names, table names and header texts, as the reader
@@ -24,10 +24,10 @@ from decimal import Decimal
 from typing import Any
 
 from selfeval_xl import layout
-from selfeval_xl.adapters import render_sheet
-from selfeval_xl.adapters.a1 import col_index, split_ref
+from selfeval_xl.write import render_sheet
+from selfeval_xl.a1 import col_index, split_ref
 from selfeval_xl.core.findings import Finding, Severity
-from selfeval_xl.excel_source import plain
+from selfeval_xl.excel.source import plain
 
 # Every note this tool writes starts with this; only such notes are ever removed.
 MARK = "【自评校验】"

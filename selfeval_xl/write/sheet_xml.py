@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from lxml import etree
 
-from selfeval_xl.adapters.a1 import col_index, col_letter, split_ref
-from selfeval_xl.adapters.ooxml_parts import NS_MAIN, PackageError, q, string_item_text
+from selfeval_xl.a1 import col_index, col_letter, split_ref
+from selfeval_xl.read.ooxml_parts import NS_MAIN, PackageError, q, string_item_text
 
 # CT_Worksheet child order (ECMA-376 §18.3.1.99): new elements go in their proper place.
 _WORKSHEET_ORDER = (

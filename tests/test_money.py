@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from selfeval_xl.core.money import decimals, fmt_plain, fmt_wan, parse_number, quantize
+from selfeval_xl.core.money import decimals, fmt_plain, fmt_wan, parse_number, quantize, stored_number
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,26 @@ def test_formatting_and_rounding():
     assert decimals(Decimal("921.520")) == 2
     assert decimals(Decimal("1.234")) == 3
     assert fmt_wan(None) == fmt_plain(None) == ""
+
+
+@pytest.mark.parametrize("raw, value", [
+    (96, Decimal("96")),
+    (95.5, Decimal("95.5")),
+    (Decimal("96.21"), Decimal("96.21")),
+    ("99", Decimal("99")),
+    ("９９．５", Decimal("99.5")),
+    (" 96 ", Decimal("96")),
+    (None, None),
+    ("", None),
+    (True, None),            # a logical value is not a score
+    ("#DIV/0!", None),
+    ("99分", None),
+    ("96万元", None),        # a unit in a score cell: not unambiguous
+    (float("nan"), None),
+    (Decimal("Infinity"), None),
+    (1e15, None),            # beyond any figure the workbook computes
+    (-1e15, None),
+    (999999999999999, Decimal("999999999999999")),
+])
+def test_stored_number_is_one_rule_for_stored_results(raw, value):
+    assert stored_number(raw) == value

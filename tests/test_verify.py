@@ -143,6 +143,28 @@ def test_tampered_report_score_is_mismatch(book, ev):
     assert rec["verdict_reason"] == "报告中的自评得分为 99 分，按当前数据计算为 96 分，请重新生成报告"
 
 
+# Odd text typed into the report's score cell: verify's record and the checks read it by one
+# rule (money.stored_number), so the record's figure and the mismatch finding always agree.
+@pytest.mark.parametrize("typed, recorded, mismatch", [
+    ("99", "99.00", True),          # a number typed as text is what anyone sees: 99
+    ("９９", "99.00", True),        # full-width digits read as half-width
+    (" 96 ", "96.00", False),       # padded, equal to the computed 96
+    ("96.004", "96.00", False),     # compared to the cent
+    ("99分", "", False),            # not unambiguously a number: no stored score
+    ("NaN", "", False),
+    ("1E+30", "", False),           # exponent text is not an officer's number
+    ("#DIV/0!", "", False),
+])
+def test_record_and_findings_read_an_odd_score_cell_alike(book, ev, typed, recorded, mismatch):
+    with_report(book, ev)
+    edit_input(book, "report_score", typed)
+    rec = examine(book)
+    assert rec["report_score"] == recorded
+    place = layout.defined_names()["report_score"]
+    assert (("REPORT_SCORE_MISMATCH", *place) in codes(rec)) is mismatch
+    assert rec["verdict"] == ("score-mismatch" if mismatch else "ok")
+
+
 @pytest.mark.libreoffice
 def test_tampered_self_score_cell_is_mismatch(book, ev, soffice, tmp_path):
     # A file as an office suite saves it (formula results stored), then the stored

@@ -22,7 +22,7 @@ import stat
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 # Imported here, not lazily: workers are forked from the parent, so everything a worker
@@ -34,6 +34,7 @@ from selfeval_xl.bureau.preflight import Limits, Preflight, file_hash, inspect
 from selfeval_xl import pipeline
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.fingerprint import fingerprint
+from selfeval_xl.core.money import stored_number
 
 CENT = Decimal("0.01")
 
@@ -66,19 +67,6 @@ VERDICTS_BY_KEY: dict[str, Verdict] = {v.key: v for v in VERDICTS}
 
 # Reader codes (docs/reading.md) that mean "refused as hostile or oversized", not "broken".
 REJECTING_READ_CODES = ("READ_TOO_LARGE", "READ_XML_UNSAFE")
-
-
-def _dec(value: object) -> Decimal | None:
-    """A stored cell value as a finite Decimal, or None when it is not a number."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if not isinstance(value, (int, float, Decimal, str)):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _cents(value: Decimal | None) -> Decimal | None:
@@ -206,8 +194,8 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> None:
     card = outcome.scorecard
     fp = fingerprint(ev)
     rec.update(score=_text(card.total), grade=card.grade, fingerprint=fp)
-    stored = _dec(meta.get("self_score"))
-    report_score = _dec(meta.get("report_score"))
+    stored = stored_number(meta.get("self_score"))
+    report_score = stored_number(meta.get("report_score"))
     report_fp = _text(meta.get("report_fingerprint")).strip()
     rec.update(stored_score=_text(_cents(stored)), report_score=_text(_cents(report_score)),
                report_fingerprint=report_fp, report_at=_text(meta.get("status_report_at")))
@@ -220,7 +208,7 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> None:
             "weight": _text(ind.weight),
             "method": ind.method.value if ind.method else ind.method_text,
             "actual": _text(ind.actual), "score": _text(sc.score),
-            "stored_score": _text(_cents(_dec(cached))), "reason": ind.reason})
+            "stored_score": _text(_cents(stored_number(cached))), "reason": ind.reason})
     rec["indicators"] = rows
     # The checks (core.checks.report_state) compare the stored scores and fingerprint with
     # the data; the verdict is read off their codes so both always say the same.

@@ -105,6 +105,29 @@ def parse_number(raw: object, *, unit: str = "万元", percent: bool = False) ->
     return Parsed(value, notes=tuple(notes))
 
 
+# No cell result this workbook computes (a score, a total in 万元) comes near this; beyond it a
+# cached value is not a figure at all, and rounding it to the cent would overflow Decimal.
+STORED_LIMIT = Decimal(10) ** 15
+
+
+def stored_number(value: object) -> Decimal | None:
+    """A result the workbook stored in an output cell (自评得分, a row's 得分, the report's
+    score) as a Decimal; None when blank, a logical value, an error value, text that is not
+    unambiguously a number, or beyond :data:`STORED_LIMIT`.
+
+    The one rule for every reader of a stored result: the bureau's verify record and the
+    report-state checks must agree on what a score cell holds. It is the officers' rule
+    (:func:`parse_number`, no unit): text that shows a number ("99", "９９") counts as that
+    number, because that is what anyone looking at the cell sees.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    parsed = parse_number(value, unit="")
+    if not parsed.ok or parsed.value is None or abs(parsed.value) >= STORED_LIMIT:
+        return None
+    return parsed.value
+
+
 def quantize(value: Decimal) -> Decimal:
     """Round half-up to the cent, the precision amounts are compared at."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -7,22 +7,14 @@ does nothing when its entry is absent, so data-file input gives no finding here.
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 from selfeval_xl.core import scoring
 from selfeval_xl.core.checks.base import INFO, WARNING, CheckContext, make
 from selfeval_xl.core.findings import Finding
 from selfeval_xl.core.fingerprint import fingerprint
 from selfeval_xl.core.model import Evaluation
-from selfeval_xl.core.money import parse_number, quantize
-
-
-def _number(value: object) -> Decimal | None:
-    """A cached cell value as a Decimal; None when blank, text or an error value."""
-    if value is None or isinstance(value, bool):
-        return None
-    parsed = parse_number(value, unit="")
-    return parsed.value if parsed.ok else None
+from selfeval_xl.core.money import quantize
+from selfeval_xl.core.money import stored_number as _number
 
 
 def _error_value(value: object) -> str | None:

@@ -25,6 +25,7 @@ build: setup
 
 ## benchmarks: figures and ratios against a baseline measured in the same run
 bench: setup
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_collect.py
 

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 _A1 = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+_RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
 MAX_COLUMN = 16384  # XFD, the last column of a worksheet
 # Three letters reach ZZZ (18278); like openpyxl, the helpers accept that whole range and
 # leave the XFD limit to whoever checks a sheet's extent.
@@ -52,3 +53,20 @@ def col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
+    """"B4:D12" → (min_col, min_row, max_col, max_row), 1-based; "C5" is a 1×1 range.
+
+    "$" is allowed and lower case is accepted; the corners are returned as written (not
+    reordered), as openpyxl's ``range_boundaries`` does for these forms. Whole columns or
+    rows ("A:A", "3:3") are not cell ranges here and raise ValueError.
+    """
+    m = _RANGE.match(ref)
+    if not m:
+        raise ValueError(f"not an A1 cell or range: {ref!r}")
+    c1, r1, c2, r2 = m.groups()
+    min_col, min_row = col_index(c1), int(r1)
+    if c2 is None:
+        return min_col, min_row, min_col, min_row
+    return min_col, min_row, col_index(c2), int(r2)

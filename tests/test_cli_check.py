@@ -153,8 +153,8 @@ def test_score_warns_when_weights_do_not_sum_to_100(tmp_path):
 
 def test_docstrings_have_examples():
     for name in ("check", "score"):
-        assert "Example:" in main.commands[name].help
-        assert "--json" in {o for p in main.commands[name].params for o in getattr(p, "opts", [])}
+        assert "Example:" in main.load_all()[name].help
+        assert "--json" in {o for p in main.load_all()[name].params for o in getattr(p, "opts", [])}
 
 
 @pytest.mark.libreoffice

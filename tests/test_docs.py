@@ -20,15 +20,16 @@ def test_every_command_module_is_present():
 
 
 def test_every_command_exists_and_is_documented():
-    assert set(main.commands) == EXPECTED_COMMANDS
-    for name, cmd in main.commands.items():
+    commands = main.load_all()
+    assert set(commands) == EXPECTED_COMMANDS
+    for name, cmd in commands.items():
         assert re.search(rf"selfeval-xl {re.escape(name)}\b", README), f"{name} missing from README"
         assert "Example:" in (cmd.help or ""), f"{name}: docstring needs an Example: block"
 
 
 def test_reporting_commands_have_json():
     for name in ("check", "score", "verify", "doctor"):
-        opts = {o for p in main.commands[name].params for o in getattr(p, "opts", [])}
+        opts = {o for p in main.load_all()[name].params for o in getattr(p, "opts", [])}
         assert "--json" in opts, name
 
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from openpyxl.utils.cell import range_boundaries
+from selfeval_xl.a1 import range_bounds
 
 
 class BookError(Exception):
@@ -106,13 +106,12 @@ def valid_ref(ref: str) -> bool:
     if not _AREA.match(ref):
         return False
     try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
-    except (ValueError, TypeError):
+        min_col, min_row, max_col, max_row = range_bounds(ref)
+    except ValueError:
         return False
     return 1 <= min_col <= max_col <= 16384 and 1 <= min_row <= max_row <= 1048576
 
 
 def bounds(ref: str) -> tuple[int, int, int, int]:
     """"B4:D12" → (min_col, min_row, max_col, max_row), 1-based; a cell is a 1×1 range."""
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    return min_col, min_row, max_col, max_row
+    return range_bounds(ref)

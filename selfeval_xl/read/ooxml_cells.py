@@ -13,11 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from xml.etree.ElementTree import Element
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
-from openpyxl.utils.datetime import from_excel
 
 from selfeval_xl.a1 import col_index
 from selfeval_xl.read.book_source import BookError, CellError, Uncached, valid_ref
+from selfeval_xl.read.numfmt import BUILTIN_FORMATS, from_excel, is_date_format
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # Column index of a cell reference ("AB12" → 28, junk → None), memoised: a sheet repeats

@@ -30,11 +30,11 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from selfeval_xl.a1 import col_letter as letter
 from selfeval_xl.read.book_source import BookError, bounds, split_sheet_ref, valid_ref
 from selfeval_xl.read.ooxml_cells import SheetCells, malformed as _malformed
+from selfeval_xl.read.numfmt import MAC_EPOCH, WINDOWS_EPOCH
 
 MAX_FILE_BYTES = 100 * 1024 * 1024  # the .xlsm itself
 MAX_TOTAL_BYTES = 200 * 1024 * 1024  # sum of the declared uncompressed part sizes
@@ -154,7 +154,7 @@ class OoxmlSource(SheetCells):
             self._sheets[sheet.get("name", "")] = target
         pr = root.find(self._ns + "workbookPr")
         date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-        self._epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        self._epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
         # XlsxWriter and openpyxl set fullCalcOnLoad and store 0 (or nothing) as every
         # formula's result: such "cached" values were never computed by a spreadsheet.
         calc = root.find(self._ns + "calcPr")

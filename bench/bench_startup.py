@@ -1,0 +1,116 @@
+"""Benchmark: what an officer waits for — whole commands in fresh processes, imports included.
+
+Builds the example workbook in a temporary directory, then runs each case as a new Python
+process, the cases taking turns run by run (so a change in the shared machine's load falls
+on all of them alike), and prints the median and the range of the wall times, each ratio
+beside its target:
+
+* ``python -c pass``       — the interpreter's own start, the floor of every command;
+* ``openpyxl open``        — ``openpyxl.load_workbook(book, keep_vba=True)`` in a fresh
+  process: the baseline any Python tool reading the workbook pays;
+* ``report``               — ``selfeval-xl report BOOK --format docx,md``   target ≤ 1.2 × open
+* ``check``                — ``selfeval-xl check BOOK``                     target ≤ 0.7 × open
+* ``--help``               — ``selfeval-xl --help``          target ≤ python -c pass + 0.25 s
+* ``button imports``       — what the workbook's button process imports before any work
+  (the RunPython command line, bench/button_imports.py)  target ≤ python -c pass + 0.35 s,
+  and neither pandas nor numpy loaded.
+
+Not a test: figures only.
+
+    python bench/bench_startup.py [--repeat 11]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _cases(book: Path, out: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    cli = [py, "-m", "selfeval_xl"]
+    return {
+        "python -c pass": [py, "-c", "pass"],
+        "openpyxl open": [py, "-c", "import sys, openpyxl; "
+                          "openpyxl.load_workbook(sys.argv[1], keep_vba=True)", str(book)],
+        "report": cli + ["report", str(book), "-o", str(out), "--format", "docx,md"],
+        "check": cli + ["check", str(book)],
+        "--help": cli + ["--help"],
+        "button imports": [py, str(HERE / "button_imports.py")],
+    }
+
+
+def run_once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):  # 1: the example's deliberate errors
+        raise SystemExit(f"{argv} failed ({proc.returncode}): {proc.stderr.decode()[-400:]}")
+    return elapsed
+
+
+def button_modules() -> set[str]:
+    out = subprocess.run([sys.executable, str(HERE / "button_imports.py"), "--list"],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=11)
+    args = parser.parse_args()
+    from selfeval_xl import datafile
+    from selfeval_xl.build.builder import build_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        book = tmp / "example.xlsm"
+        build_workbook(book, datafile.example())
+        cases = _cases(book, tmp / "out")
+        (tmp / "out").mkdir()
+        for argv in cases.values():  # warm the file cache and .pyc files once
+            run_once(argv)
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.repeat):
+            for name, argv in cases.items():
+                times[name].append(run_once(argv))
+    med = {name: statistics.median(ts) for name, ts in times.items()}
+    print(f"fresh processes, {args.repeat} interleaved runs each: median (min–max) wall ms")
+    for name, ts in times.items():
+        print(f"  {name:<16}{med[name] * 1000:>8.0f}  ({min(ts) * 1000:.0f}–{max(ts) * 1000:.0f})")
+    # ratios of medians, and the same ratio run by run (its spread shows the noise)
+    def ratio(a: str, b: str) -> tuple[float, float, float]:
+        per_run = [x / y for x, y in zip(times[a], times[b])]
+        return med[a] / med[b], min(per_run), max(per_run)
+
+    def extra(a: str) -> tuple[float, float, float]:
+        per_run = [x - y for x, y in zip(times[a], times["python -c pass"])]
+        return med[a] - med["python -c pass"], min(per_run), max(per_run)
+
+    print("targets (median; per-run range):")
+    for name, target in (("report", 1.2), ("check", 0.7)):
+        r, lo, hi = ratio(name, "openpyxl open")
+        verdict = "met" if r <= target else "NOT met"
+        print(f"  {name} / openpyxl open  {r:.2f}× ({lo:.2f}–{hi:.2f})  target ≤ {target}×: "
+              f"{verdict}")
+    for name, target in (("--help", 0.25), ("button imports", 0.35)):
+        d, lo, hi = extra(name)
+        verdict = "met" if d <= target else "NOT met"
+        print(f"  {name} − python -c pass  {d * 1000:.0f} ms ({lo * 1000:.0f}–{hi * 1000:.0f})"
+              f"  target ≤ {target * 1000:.0f} ms: {verdict}")
+    heavy = sorted(button_modules() & {"pandas", "numpy"})
+    print(f"  button process loads pandas/numpy: {', '.join(heavy) or 'neither'} "
+          f"(target: neither): {'met' if not heavy else 'NOT met'}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The lazy command line: a command imports only its own module, --help imports none and
+lists every command exactly as an eager group would."""
+
+import inspect
+import json
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from selfeval_xl.cli import COMMAND_MODULES, COMMANDS, main, short_help
+
+CLI_MODULES = [f"selfeval_xl.cli.{m}" for m in COMMAND_MODULES]
+
+
+def _loaded_after(args: list[str], preload: bool = False) -> dict:
+    """Run the CLI in a fresh interpreter; which command modules and heavy libraries
+    were imported, and what it printed."""
+    code = f"""
+import json, sys
+from selfeval_xl.cli import main
+if {preload!r}:
+    main.load_all()
+try:
+    main({args!r}, prog_name="selfeval-xl")
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules
+      if m.startswith("selfeval_xl.cli.") or m.split(".")[0] in
+      ("openpyxl", "numpy", "pandas", "docx", "rich", "xlsxwriter", "xlwings"))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    *printed, last = out.rstrip("\n").split("\n")
+    return {"modules": set(json.loads(last)), "printed": "\n".join(printed)}
+
+
+def test_table_equals_each_commands_docstring():
+    commands = main.load_all()
+    assert set(commands) == set(COMMANDS)
+    for name, cmd in commands.items():
+        module, short = COMMANDS[name]
+        assert cmd.callback.__module__ == f"selfeval_xl.cli.{module}", name
+        first_paragraph = " ".join(inspect.cleandoc(cmd.help).split("\n\n")[0].split())
+        assert short == first_paragraph, name
+        for limit in (20, 45, 94):
+            assert short_help(name, limit) == cmd.get_short_help_str(limit)
+
+
+def test_help_imports_no_command_module_and_lists_every_command():
+    lazy = _loaded_after(["--help"])
+    assert not (lazy["modules"] & set(CLI_MODULES))
+    assert not lazy["modules"]  # no heavy library either
+    # the same text as the group with every command imported
+    eager = _loaded_after(["--help"], preload=True)
+    assert set(CLI_MODULES) <= eager["modules"]
+    assert lazy["printed"] == eager["printed"]
+    for name in COMMANDS:
+        assert f"\n  {name} " in lazy["printed"]
+
+
+def test_check_imports_only_its_module(tmp_path):
+    run = _loaded_after(["check", "--help"])
+    assert run["modules"] & set(CLI_MODULES) == {"selfeval_xl.cli.check"}
+    assert "openpyxl" not in run["modules"] and "docx" not in run["modules"]
+
+
+def test_unknown_command_is_refused():
+    result = CliRunner().invoke(main, ["nosuch"])
+    assert result.exit_code == 2
+    assert isinstance(main.get_command(click.Context(main), "nosuch"), type(None))

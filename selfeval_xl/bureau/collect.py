@@ -16,6 +16,7 @@ from pathlib import Path
 from selfeval_xl.bureau.preflight import Limits
 from selfeval_xl.bureau.sandbox import run_bounded
 from selfeval_xl.bureau.verify import examine, sandbox_failure
+from selfeval_xl.core.deviations import Digest, cross_deviations
 
 # What a directory is searched for; files named explicitly are always taken.
 WORKBOOK_SUFFIXES = (".xlsm", ".xlsx", ".xltm", ".xltx", ".xls")
@@ -80,6 +81,25 @@ def examine_all(paths: Sequence[Path], *, limits: Limits = Limits(), workers: in
     return [r for r in records if r is not None]
 
 
+def add_cross_deviations(records: list[dict], history: Sequence[Digest] = ()) -> None:
+    """Append the deviation warnings that compare files (last year's text, two departments
+    with the same data) to each record's ``deviations``; ``history`` holds the database's
+    earlier submissions, keyed as the store keys them."""
+    from selfeval_xl.bureau.store import submission_id
+
+    keyed = {}
+    for rec in records:
+        if rec.get("dept_name") and rec.get("file_hash"):
+            key = submission_id(rec["file_hash"], rec["dept_name"], int(rec["eval_year"] or 0))
+            keyed.setdefault(key, []).append(rec)
+    current = [Digest(key, recs[0]["dept_name"], int(recs[0]["eval_year"] or 0),
+                      recs[0].get("narrative_digest") or "", recs[0].get("content_digest") or "")
+               for key, recs in keyed.items()]
+    for key, found in cross_deviations(current, history).items():
+        for rec in keyed[key]:
+            rec["deviations"] = list(rec.get("deviations") or ()) + [f.to_json() for f in found]
+
+
 def collect(inputs: Iterable[str | Path], out: str | Path | None, *, db: str | Path | None = None,
             limits: Limits = Limits(), workers: int | None = None,
             on_start: Callable[[int], None] | None = None,
@@ -99,6 +119,16 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None, *, db: str | P
     if on_start is not None:
         on_start(len(paths))
     records = examine_all(paths, limits=limits, workers=workers, on_done=on_done)
+    history = []
+    if db is not None and Path(db).exists():
+        from selfeval_xl.bureau import store
+
+        con = store.connect(db)
+        try:
+            history = [Digest(*row) for row in store.digests(con)]
+        finally:
+            con.close()
+    add_cross_deviations(records, history)
     result = CollectResult(records)
     if out is not None:
         from selfeval_xl.bureau.summary_workbook import write_summary

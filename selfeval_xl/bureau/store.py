@@ -11,6 +11,8 @@ Tables (documented in docs/bureau.md):
     one row per (file content, department, year): file name, verdict, figures, score.
 ``findings``
     every finding of a submission, in order (``seq``).
+``deviations``
+    the deviation warnings of a submission (core/deviations), in order (``seq``).
 ``indicator_scores``
     every indicator row of a submission: weight, method, recomputed and stored score.
 ``meta``
@@ -56,12 +58,21 @@ CREATE TABLE IF NOT EXISTS submissions (
     report_fingerprint TEXT,            -- fingerprint stored when the report was generated
     errors          INTEGER NOT NULL,
     warnings        INTEGER NOT NULL,
+    narrative_digest TEXT,              -- core/deviations: the 自评 text, normalised
+    content_digest  TEXT,               -- core/deviations: the data without who filled it in
     first_collected_at TEXT NOT NULL,
     last_collected_at  TEXT NOT NULL,
     UNIQUE (file_hash, dept_name, eval_year)
 );
 CREATE INDEX IF NOT EXISTS submissions_dept_year ON submissions (dept_name, eval_year);
 CREATE TABLE IF NOT EXISTS findings (
+    submission_id TEXT NOT NULL REFERENCES submissions (submission_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL, severity TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    name TEXT NOT NULL, message TEXT NOT NULL,
+    PRIMARY KEY (submission_id, seq)
+);
+CREATE TABLE IF NOT EXISTS deviations (
     submission_id TEXT NOT NULL REFERENCES submissions (submission_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
@@ -85,7 +96,7 @@ _SUBMISSION_COLUMNS = (
     "preparer", "phone", "fill_date", "budget_total", "exp_total", "exp_general_budget",
     "exp_gov_fund", "exp_other", "exp_basic", "exp_personnel", "exp_public", "exp_project",
     "exec_rate", "score", "grade", "stored_score", "report_score", "report_at", "fingerprint",
-    "report_fingerprint", "errors", "warnings",
+    "report_fingerprint", "errors", "warnings", "narrative_digest", "content_digest",
 )
 _FINDING_COLUMNS = ("code", "severity", "sheet", "cell", "name", "message")
 _INDICATOR_COLUMNS = ("code", "level1", "level2", "level3", "weight", "method", "actual",
@@ -114,6 +125,11 @@ def connect(path: str | Path) -> sqlite3.Connection:
     con = sqlite3.connect(str(path))
     con.execute("PRAGMA foreign_keys = ON")
     con.executescript(SCHEMA)
+    # A database written before the deviation digests existed gains their columns.
+    have = {row[1] for row in con.execute("PRAGMA table_info(submissions)")}
+    for column in ("narrative_digest", "content_digest"):
+        if column not in have:
+            con.execute(f"ALTER TABLE submissions ADD COLUMN {column} TEXT")
     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
     con.commit()
     return con
@@ -141,6 +157,11 @@ def save(con: sqlite3.Connection, records: Iterable[dict], *, now: datetime | No
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(sid, i, *(f.get(c) or "" for c in _FINDING_COLUMNS))
                  for i, f in enumerate(rec.get("findings") or ())])
+            con.execute("DELETE FROM deviations WHERE submission_id = ?", (sid,))
+            con.executemany(
+                "INSERT INTO deviations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, i, *(f.get(c) or "" for c in _FINDING_COLUMNS))
+                 for i, f in enumerate(rec.get("deviations") or ())])
             con.execute("DELETE FROM indicator_scores WHERE submission_id = ?", (sid,))
             con.executemany(
                 "INSERT INTO indicator_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -148,6 +169,14 @@ def save(con: sqlite3.Connection, records: Iterable[dict], *, now: datetime | No
                  for i, ind in enumerate(rec.get("indicators") or ())])
             count += 1
     return count
+
+
+def digests(con: sqlite3.Connection) -> list[tuple[str, str, int, str, str]]:
+    """(submission_id, dept_name, eval_year, narrative_digest, content_digest) of every
+    submission read, for the deviation rules that compare with earlier runs."""
+    return con.execute(
+        "SELECT submission_id, dept_name, eval_year, COALESCE(narrative_digest, ''),"
+        " COALESCE(content_digest, '') FROM submissions WHERE dept_name <> ''").fetchall()
 
 
 def counts(con: sqlite3.Connection) -> dict[str, int]:

@@ -5,7 +5,7 @@ Sheets:
 - ``汇总``: one row per collected file (department, year, preparer, the nine expenditure
   figures, execution rate, score, grade, stored score, error/warning counts, verdict,
   reason, file name, hash);
-- ``问题清单``: every finding, with the file and department it came from;
+- ``问题清单``: every finding and deviation warning, with the file and department it came from;
 - ``指标得分``: departments × indicators (recomputed scores), the overview;
 - ``指标 <code>``: one sheet per indicator code (as the issue asks: comparing departments
   on that indicator: weight, method, actual value, score, score rate, reason), sorted by
@@ -60,6 +60,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
     ("stored_score", "工作簿中得分", "score", 10),
     ("errors", "错误数", "int", 7),
     ("warnings", "警告数", "int", 7),
+    ("deviation_count", "偏差预警数", "int", 8),
     ("verdict_label", "核验结论", "text", 16),
     ("verdict_reason", "结论说明", "text", 50),
     ("file_name", "文件名", "text", 30),
@@ -168,11 +169,12 @@ def _sheet_name(text: str, used: set[str]) -> str:
 
 def summary_frames(records: list[dict]) -> dict[str, pd.DataFrame]:
     """The tables of the summary workbook as DataFrames (also handy for tests and CSV)."""
-    summary = pd.DataFrame([{k: r.get(k) for k, *_ in SUMMARY_COLUMNS} for r in records],
+    summary = pd.DataFrame([{k: r.get(k) for k, *_ in SUMMARY_COLUMNS}
+                            | {"deviation_count": len(r.get("deviations") or ())} for r in records],
                            columns=[k for k, *_ in SUMMARY_COLUMNS])
     findings = pd.DataFrame(
         [{"file_name": r["file_name"], "dept_name": r["dept_name"], "eval_year": r["eval_year"],
-          **f} for r in records for f in r.get("findings", ())],
+          **f} for r in records for f in (*r.get("findings", ()), *r.get("deviations", ()))],
         columns=[c[0] for c in FINDING_COLUMNS])
     indicators = pd.DataFrame(
         [{"file_name": r["file_name"], "dept_name": r["dept_name"], "eval_year": r["eval_year"],

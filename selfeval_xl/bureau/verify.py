@@ -32,6 +32,7 @@ from selfeval_xl.read import reader
 from selfeval_xl.read.ooxml_source import BookError, OoxmlSource
 from selfeval_xl.bureau.preflight import Limits, Preflight, file_hash, inspect
 from selfeval_xl import pipeline
+from selfeval_xl.core import deviations
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.fingerprint import fingerprint
 from selfeval_xl.core.money import stored_number
@@ -99,7 +100,8 @@ def empty_record(path: Path) -> dict:
         "phone": "", "fill_date": "", "exec_rate": None, "score": "", "grade": "",
         "stored_score": "", "report_score": "", "report_at": "", "fingerprint": "",
         "report_fingerprint": "", "errors": 0, "warnings": 0, "findings": [],
-        "indicators": [], "seconds": 0.0,
+        "indicators": [], "seconds": 0.0, "narrative_digest": "", "content_digest": "",
+        "deviations": [],
     }
     for name in EXPENDITURE_FIELDS:
         rec[name] = ""
@@ -194,6 +196,11 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> None:
     card = outcome.scorecard
     fp = fingerprint(ev)
     rec.update(score=_text(card.total), grade=card.grade, fingerprint=fp)
+    # Deviation warnings (docs/bureau.md) sit beside the findings: they ask the reviewer to
+    # look twice but never change the verdict. The digests let collect compare files.
+    rec.update(narrative_digest=deviations.narrative_digest(ev),
+               content_digest=deviations.content_digest(ev), deviations=[
+                   f.to_json() for f in deviations.check_submission(ev, card, result.locator)])
     stored = stored_number(meta.get("self_score"))
     report_score = stored_number(meta.get("report_score"))
     report_fp = _text(meta.get("report_fingerprint")).strip()

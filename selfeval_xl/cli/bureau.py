@@ -72,9 +72,10 @@ def verdict_text(rec: dict) -> str:
              f"  文件：{rec['file_name']}（{rec.get('file_hash') or '无法计算哈希'}）"]
     lines += [f"  {d}" for d in rec.get("details", ())]
     labels = {s.value: s.label for s in Severity}
-    findings = rec.get("findings", ())
-    if findings:
-        lines.append(f"  问题（{len(findings)}）：")
+    for title, key in (("问题", "findings"), ("偏差预警", "deviations")):
+        findings = rec.get(key, ())
+        if findings:
+            lines.append(f"  {title}（{len(findings)}）：")
         for f in findings:
             where = f"{f['sheet']}!{f['cell']}" if f.get("sheet") and f.get("cell") else (
                 f.get("sheet") or "整个文件")

@@ -158,3 +158,42 @@ def _stderr_console():
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+@main.command("trends")
+@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              required=True, help="collect 写出的 SQLite 数据库。")
+@click.option("--dept", default=None, help="只看这个部门（部门名称）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+def trends_cmd(db: Path, dept: str | None, as_json: bool) -> None:
+    """各部门跨年度的自评得分、等级和预算执行率（取每年最新读取的一份）。
+
+    Example:
+
+        selfeval-xl trends --db 绩效自评.sqlite --dept 惠州市政务服务中心
+    """
+    import sqlite3
+
+    from selfeval_xl.bureau.trends import all_trends, department_trend
+
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        found = {dept: department_trend(con, dept)} if dept else all_trends(con)
+    finally:
+        con.close()
+    if as_json:
+        click.echo(json.dumps({name: [{"year": p.year, "score": None if p.score is None
+                                       else str(p.score), "grade": p.grade,
+                                       "exec_rate": p.exec_rate, "verdict": p.verdict}
+                                      for p in points] for name, points in found.items()},
+                              ensure_ascii=False, indent=2))
+        return
+    for name, points in found.items():
+        click.echo(name)
+        if not points:
+            click.echo("  （没有读取到的提交）")
+        for p in points:
+            rate = "—" if p.exec_rate is None else f"{p.exec_rate * 100:.2f}%"
+            click.echo(f"  {p.year}  {p.score if p.score is not None else '—'} 分"
+                       f"  {p.grade or '—'}  预算执行率 {rate}  "
+                       f"{VERDICTS_BY_KEY[p.verdict].label}")

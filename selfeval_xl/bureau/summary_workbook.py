@@ -11,6 +11,8 @@ Sheets:
   on that indicator: weight, method, actual value, score, score rate, reason), sorted by
   score; when the inbox uses more than :data:`MAX_INDICATOR_SHEETS` distinct codes only
   the overview is written (frameworks that diverge that much do not compare sheet by sheet);
+- ``抽评``: the bureau's spot-check scores beside the self-scores, when there are any
+  (:mod:`~selfeval_xl.bureau.spotcheck_sheet`);
 - ``图表``: score distribution, grade counts, execution rates and verdict counts, as native
   Excel charts over the small tables beside them;
 - ``说明``: when and what was collected, and what each verdict means.
@@ -34,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from selfeval_xl.bureau.spotcheck_sheet import write_spot_sheet
 from selfeval_xl.bureau.verify import EXPENDITURE_FIELDS, VERDICTS
 from selfeval_xl.core.findings import Severity
 from selfeval_xl.datafile import write_atomic
@@ -196,6 +199,7 @@ def write_summary(records: list[dict], out: str | Path, *, now: datetime | None 
     _write_summary_sheet(wb, w, frames["summary"])
     _write_findings(wb, w, frames["findings"])
     _write_indicators(wb, w, frames["indicators"])
+    write_spot_sheet(wb, w, records)
     _write_charts(wb, w, records)
     _write_about(wb, w, records, now or datetime.now(timezone.utc))
     wb.close()

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("bureau", "核验收到的自评工作簿：是否为自评模板、模板版本、校验结果、得分是否与数据一致、"
                          "报告生成后数据是否被修改。"),
     "collect": ("bureau", "汇总收件箱：逐个核验工作簿（并行、每个文件限时限内存），写出汇总工作簿和数据库。"),
+    "trends": ("bureau", "各部门跨年度的自评得分、等级和预算执行率（取每年最新读取的一份）。"),
 }
 # Command modules, each once.
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _help in COMMANDS.values()))

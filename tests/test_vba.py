@@ -206,3 +206,52 @@ def test_udf_module_is_embedded(built_template):
     assert macros[udf.name] == udf.source
     assert set(macros) == {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings",
                            "Dictionary", udf.name}
+
+
+def test_no_module_carries_a_compiled_cache(built_template):
+    # Without the _VBA_PROJECT cache the module caches would be ignored anyway (MS-OVBA 1.6);
+    # none is shipped, so each module stream is its compressed source from offset 0.
+    from pyopenvba.cfb import CFB
+    from pyopenvba.vba import parse_vba_project
+
+    with zipfile.ZipFile(built_template) as package:
+        project = parse_vba_project(CFB.from_bytes(package.read("xl/vbaProject.bin")))
+    offsets = {m.name: m.text_offset for m in project.modules}
+    assert set(offsets) == {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings",
+                            "Dictionary", "xlwings_udfs"}
+    assert set(offsets.values()) == {0}
+
+
+def test_pyopenvba_reads_the_built_project_and_its_interpreter_runs_the_buttons(built_template):
+    # The project as stored in the file (not our source files): pyOpenVBA parses it, and the
+    # module it recovers compiles and sends each button's command.
+    from pyopenvba import ExcelFile, check_file
+
+    report = check_file(built_template)
+    assert report.ok, report.issues
+    with ExcelFile(built_template) as book:
+        stored = book.vba_project().get_module("SelfEval").source
+    app = ExcelApplication()
+    app.add_workbook()
+    app.add_module(_body(stored), name="SelfEval")
+    app.add_module(STUB, name="RunPythonStub")
+    for caption, macro in _button_macros(built_template).items():
+        app.run(macro)
+        assert app.evaluate("LastCommand") == EXPECTED_COMMANDS[macro], caption
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_project_and_binds_the_buttons(built_template, soffice, tmp_path):
+    # LibreOffice imports the VBA project as a Basic library and each Form Control button as
+    # a control whose event calls the macro in that library: saved as .ods, both can be read.
+    from selfeval_xl.render.libreoffice import convert
+
+    ods = convert(built_template, "ods", tmp_path)
+    with zipfile.ZipFile(ods) as package:
+        module = package.read("Basic/VBAProject/SelfEval.xml").decode("utf-8")
+        content = package.read("content.xml").decode("utf-8")
+    for command in EXPECTED_COMMANDS.values():
+        assert f"RunPython &quot;{command}&quot;" in module
+    bound = re.findall(r"vnd\.sun\.star\.script:VBAProject\.SelfEval\.(\w+)\?language=Basic",
+                       content)
+    assert sorted(bound) == sorted(EXPECTED_COMMANDS)

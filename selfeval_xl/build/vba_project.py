@@ -12,6 +12,11 @@ Sources (all ASCII, CRLF as the VBA editor exports them):
   as shipped: what ``xlwings quickstart --standalone`` embeds, so no add-in is needed.
 - ``selfeval_xl.build.udf_vba.generate()`` when that module exists: the UDF module
   (what xlwings' "Import Functions" would write, generated ahead of time).
+
+No compiled code is shipped (MS-OVBA 1.6, 2.3.4.1): the ``_VBA_PROJECT`` stream is the
+seven bytes the spec prescribes on write (version 0xFFFF, no PerformanceCache) and every
+module stream holds only its compressed source (MODULEOFFSET 0), so every Office build
+compiles the project from source instead of trusting a cache made by some other build.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from pathlib import Path
 import xlwings
 import xlsxwriter
 from pyopenvba import ExcelFile, VBAModuleKind
+from pyopenvba.cfb import CFB
 
 from selfeval_xl import layout
 
@@ -48,6 +54,10 @@ AUTO_RUN = re.compile(
     r"Auto_Open|Auto_Close|AutoOpen|AutoExec)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+# MS-OVBA 2.3.4.1 as written: Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on write"),
+# Reserved2 0x00, Reserved3 0x0001 (the spec's example 3.1.1), no PerformanceCache ("MUST NOT
+# be present on write"). Little-endian.
+VBA_PROJECT_STREAM = b"\xcc\x61\xff\xff\x00\x01\x00"
 _SUB = re.compile(r"^\s*(?:Public\s+)?Sub\s+(\w+)\s*\(", re.IGNORECASE | re.MULTILINE)
 
 
@@ -166,9 +176,21 @@ def _project_bin(modules: tuple[VbaModule, ...]) -> bytes:
             project = book.add_vba_project()
             for module in modules:
                 project.add_module(module.name, module.source, kind=module.kind)
+            for module in project.modules:
+                if module.text_offset:
+                    # pyOpenVBA's blank project carries a compiled cache for ThisWorkbook;
+                    # marking it edited makes the save store the source alone (offset 0).
+                    module.body = module.body
             book.save()
         with zipfile.ZipFile(path) as package:
-            return package.read("xl/vbaProject.bin")
+            return without_compiled_cache(package.read("xl/vbaProject.bin"))
+
+
+def without_compiled_cache(project: bytes) -> bytes:
+    """``project`` with the ``_VBA_PROJECT`` stream as MS-OVBA 2.3.4.1 says to write it."""
+    cfb = CFB.from_bytes(project)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    return cfb.to_bytes()
 
 
 def project_stream(modules: list[VbaModule] | None = None) -> io.BytesIO:

@@ -207,12 +207,14 @@ def from_dict(d: dict) -> Evaluation:
 
 
 def load(path: str | Path) -> Evaluation:
+    from selfeval_xl import jsonfile
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataFileError(f"无法读取数据文件 {path}：{exc}") from exc
+        data = jsonfile.read(path, "数据文件")
+    except jsonfile.JsonFileError as exc:
+        raise DataFileError(str(exc)) from None
     if not isinstance(data, dict):
-        raise DataFileError(f"数据文件 {path} 顶层应为对象")
+        raise DataFileError(f"数据文件“{path}”的最外层应为对象（{{…}}）")
     return from_dict(data)
 
 

@@ -51,7 +51,7 @@ def test_normalised_number_message():
     value, findings = cp.as_number("1,011.58", W, unit="万元")
     assert value == Decimal("1011.58")
     assert codes(findings) == one("READ_NORMALISED_NUMBER", Severity.WARNING)
-    assert findings[0].message == ("支出情况!C5（部门整体支出）填写为文本“1,011.58”，已按 1011.58 万元读取："
+    assert findings[0].message == ("“部门整体支出”填写为文本“1,011.58”，已按 1011.58 万元读取："
                                    "已去掉千分位逗号。建议直接填写数字。")
 
 

@@ -116,3 +116,19 @@ def test_fill_date_in_the_future():
 def test_fill_date_without_a_usable_year_is_only_checked_against_today():
     assert where(ev_with(eval_year=None)) == [("FIELD_REQUIRED", B, "C10")]
     assert where(ev_with(eval_year=3000)) == [("EVAL_YEAR_IMPLAUSIBLE", B, "C10")]
+
+
+def test_required_field_messages_never_quote_the_example_department():
+    # A help text "部门全称，如：惠州市政务服务中心" once ended up in another department's
+    # report notice. The rule stays, the example goes.
+    from selfeval_xl.core.checks import basics as basics_checks
+    from selfeval_xl.core.model import Evaluation
+
+    found = {f.name: f.message for f in basics_checks.check_required_fields(Evaluation(),
+                                                                             CheckContext())}
+    assert found["dept_name"] == "“部门名称”未填写；此项为必填（部门全称）"
+    assert found["phone"] == "“联系电话”未填写；此项为必填"
+    assert found["fill_date"] == "“填报日期”未填写；此项为必填（日期，应晚于评价年度）"
+    assert found["dept_functions"] == "“部门职能”未填写；此项为必填"
+    for message in found.values():
+        assert not any(s in message for s in ("惠州", "0752", "如：", "（一）")), message

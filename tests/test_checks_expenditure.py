@@ -82,7 +82,7 @@ def test_negative_amounts_each_located():
     findings = run(with_exp(exp_other="-5", exp_general_budget="926.52", exp_public="-1",
                             exp_personnel="391.73"))
     assert where(findings) == [("EXP_NEGATIVE", SHEET, "C8"), ("EXP_NEGATIVE", SHEET, "C11")]
-    assert findings[0].message == "其他资金支出 为负数（-5 万元），金额不能小于 0"
+    assert findings[0].message == "其他资金支出为负数（-5 万元），金额不能小于 0"
 
 
 def test_more_than_two_decimals_is_a_warning():

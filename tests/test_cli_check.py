@@ -153,7 +153,7 @@ def test_score_warns_when_weights_do_not_sum_to_100(tmp_path):
 
 def test_docstrings_have_examples():
     for name in ("check", "score"):
-        assert "Example:" in main.load_all()[name].help
+        assert "示例：" in main.load_all()[name].help
         assert "--json" in {o for p in main.load_all()[name].params for o in getattr(p, "opts", [])}
 
 

@@ -75,8 +75,18 @@ def test_bad_files_are_refused_in_chinese(mutate, message):
 def test_unreadable_file(tmp_path):
     p = tmp_path / "x.json"
     p.write_bytes(b"\xff\xfe not json")
-    with pytest.raises(datafile.DataFileError, match="无法读取数据文件"):
+    with pytest.raises(datafile.DataFileError) as info:
         datafile.load(p)
+    assert str(info.value) == f"数据文件“{p}”不是 UTF-8 编码的文本，请用 UTF-8 保存。"
+
+
+def test_json_syntax_error_names_the_line_in_chinese(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text('{"format": "selfeval-xl/data/1",\n "basics": {"dept_name": "某局"\n "x": 1}}',
+                 encoding="utf-8")
+    with pytest.raises(datafile.DataFileError) as info:
+        datafile.load(p)
+    assert str(info.value) == f"数据文件“{p}”不是有效的 JSON，第 3 行第 2 列：缺少逗号（,）。"
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):

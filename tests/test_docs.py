@@ -24,7 +24,7 @@ def test_every_command_exists_and_is_documented():
     assert set(commands) == EXPECTED_COMMANDS
     for name, cmd in commands.items():
         assert re.search(rf"selfeval-xl {re.escape(name)}\b", README), f"{name} missing from README"
-        assert "Example:" in (cmd.help or ""), f"{name}: docstring needs an Example: block"
+        assert "示例：" in (cmd.help or ""), f"{name}: docstring needs a 示例： block"
 
 
 def test_reporting_commands_have_json():

@@ -223,7 +223,7 @@ def test_amount_warning_text(example, tmp_path):
     result = reader.read(fx.set_value(example, tmp_path / "b.xlsm", sheet, cell, "921.52万元"))
     label = layout.field("exp_total").label
     assert result.findings[0].message == (
-        f"{sheet}!{cell}（{label}）填写为文本“921.52万元”，已按 921.52 万元读取：已去掉单位“万元”。建议直接填写数字。")
+        f"“{label}”填写为文本“921.52万元”，已按 921.52 万元读取：已去掉单位“万元”。建议直接填写数字。")
     assert result.findings[0].severity is Severity.WARNING
 
 

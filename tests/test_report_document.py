@@ -310,9 +310,13 @@ def test_bad_templates_are_refused_in_chinese(bad, message):
 
 def test_template_file_errors(tmp_path):
     broken = tmp_path / "t.json"
-    broken.write_text("{", encoding="utf-8")
-    with pytest.raises(report_config.ConfigError, match="无法读取报告模板"):
+    broken.write_text('{"title": "报告"\n  "sections": []}', encoding="utf-8")
+    with pytest.raises(report_config.ConfigError) as info:
         report_config.load(broken)
+    assert str(info.value) == f"报告模板“{broken}”不是有效的 JSON，第 2 行第 3 列：缺少逗号（,）。"
+    with pytest.raises(report_config.ConfigError) as info:
+        report_config.load(tmp_path / "none.json")
+    assert str(info.value) == f"找不到报告模板“{tmp_path / 'none.json'}”。"
     good = tmp_path / "g.json"
     good.write_text(json.dumps({"title": "单位整体支出绩效自评报告"}), encoding="utf-8")
     assert _doc(config=report_config.load(good)).blocks[0] == Title("单位整体支出绩效自评报告")

@@ -343,6 +343,6 @@ def _write_about(wb, w: _Writer, records: list[dict], now: datetime) -> None:
     w.headers(ws, 4, [("核验结论", 22), ("份数", 14), ("含义", 70)])
     counts = pd.Series([r["verdict"] for r in records], dtype="object").value_counts()
     for r, v in enumerate(VERDICTS, start=5):
-        ws.write_string(r, 0, f"{v.label}（{v.key}）")
+        ws.write_string(r, 0, v.label)
         ws.write_number(r, 1, int(counts.get(v.key, 0)))
         ws.write_string(r, 2, v.meaning)

@@ -10,11 +10,12 @@ the commands' own docstrings).
 from __future__ import annotations
 
 import importlib
-from gettext import gettext as _
 
 import click
 
 from selfeval_xl import __version__
+from selfeval_xl.cli.zh import ZhGroup
+from selfeval_xl.cli.zh import gettext as zh_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -25,9 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "校验工作簿：核对每个数字和输入项，按工作表列出问题。"),
     "score": ("check", "计算得分：逐项评分并说明依据，给出总分、等级和得分句。"),
     "report": ("report", "生成自评报告：Word（公文版式）、Markdown、PDF，并写入工作簿的“自评报告”工作表。"),
-    "doctor": ("doctor", "Check this machine's installation: Python, pinned packages, xlwings "
-                         "DLL, LibreOffice, Chinese fonts, writable folder. Exit 1 when something "
-                         "required is missing."),
+    "doctor": ("doctor", "检查本机安装：Python、固定版本的依赖包、xlwings DLL、LibreOffice、"
+                         "中文字体、可写文件夹。"),
     "verify": ("bureau", "核验收到的自评工作簿：是否为自评模板、模板版本、校验结果、得分是否与数据一致、"
                          "报告生成后数据是否被修改。"),
     "collect": ("bureau", "汇总收件箱：逐个核验工作簿（并行、每个文件限时限内存），写出汇总工作簿和数据库。"),
@@ -42,7 +42,7 @@ def short_help(name: str, limit: int) -> str:
     return click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(ZhGroup):
     """A group whose commands are imported when first asked for by name."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
             else:
                 rows.append((name, short_help(name, limit)))
         if rows:
-            with formatter.section(_("Commands")):
+            with formatter.section(zh_text("Commands")):
                 formatter.write_dl(rows)
 
 
@@ -84,6 +84,6 @@ class LazyGroup(click.Group):
 def main() -> None:
     """部门整体支出绩效自评：生成工作簿、校验、评分、生成报告、核验与汇总。
 
-    Every command that reports has --json. Exit status: 0 ok, 1 findings of severity
-    error (or a failed verdict), 2 usage or unreadable input.
+    输出结果的命令都有 --json。退出码：0 正常；1 有“错误”级别的问题（或核验未通过）；
+    2 用法错误或输入文件无法读取。
     """

@@ -9,15 +9,16 @@ import click
 
 from selfeval_xl import datafile
 from selfeval_xl.cli import main
+from selfeval_xl.cli.zh import InputFile
 
 DEFAULT_OUTPUT = "SelfEvaluation.xlsm"
 
 
 @main.command("build")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_OUTPUT, show_default=True,
+              metavar="文件", default=DEFAULT_OUTPUT, show_default=True,
               help="要写入的工作簿（.xlsm）。")
-@click.option("--data", "data_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--data", "data_file", type=InputFile("数据文件"),
               help="用数据文件（JSON，见 docs/data-file.md）填好各项内容。")
 @click.option("--example", is_flag=True,
               help="用内置示例（惠州市政务服务中心 2022 年）填好各项内容。")
@@ -26,12 +27,11 @@ DEFAULT_OUTPUT = "SelfEvaluation.xlsm"
 def build_command(output: Path, data_file: Path | None, example: bool, force: bool) -> None:
     """生成宏工作簿：空白模板，或用数据文件填好的工作簿。
 
-    The workbook has the sheets, defined names, tables, native formulas, validations,
-    buttons and VBA described in docs/workbook-contract.md. The build is deterministic:
-    the same input gives the same bytes. An existing file is never replaced without
-    --force. Exit status: 0 written, 2 bad data file or refused to overwrite.
+    工作簿含 docs/workbook-contract.md 所列的工作表、名称、表格、原生公式、数据验证、按钮和
+    VBA。同样的输入生成同样的字节。已有文件不会被覆盖，除非加 --force。
+    退出码：0 已生成；2 数据文件有误或拒绝覆盖。
 
-    Example:
+    示例：
 
         selfeval-xl build -o SelfEvaluation.xlsm
         selfeval-xl build --example -o example.xlsm

@@ -11,15 +11,17 @@ import click
 from selfeval_xl.bureau.preflight import MB, Limits
 from selfeval_xl.bureau.verify import VERDICTS, VERDICTS_BY_KEY
 from selfeval_xl.cli import main
+from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core.findings import Severity
 
-_EXIT_TABLE = "\n".join(f"  {v.exit_code}  {v.key:<17} {v.label}" for v in VERDICTS)
+_EXIT_TABLE = "\n".join(f"  {v.exit_code}  {v.label}" for v in VERDICTS)
 
 
 def _limit_options(fn):
     fn = click.option("--timeout", type=float, default=Limits.timeout, show_default=True,
+                      metavar="秒数",
                       help="每个文件最长读取秒数，超时即中止并记为“拒绝读取”。")(fn)
-    fn = click.option("--max-memory", type=int, default=Limits.memory_bytes // MB,
+    fn = click.option("--max-memory", type=int, default=Limits.memory_bytes // MB, metavar="MB",
                       show_default=True, help="每个文件读取时可用的内存上限（MB）。")(fn)
     return fn
 
@@ -28,18 +30,17 @@ def _limits(timeout: float, max_memory: int) -> Limits:
     return Limits(timeout=timeout, memory_bytes=max_memory * MB)
 
 
-@main.command("verify", epilog=f"\b\nExit status by verdict:\n{_EXIT_TABLE}")
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@main.command("verify", epilog=f"\b\n各核验结论的退出码：\n{_EXIT_TABLE}")
+@click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核验结果。")
 @_limit_options
 def verify_cmd(book: Path, as_json: bool, timeout: float, max_memory: int) -> None:
     """核验收到的自评工作簿：是否为自评模板、模板版本、校验结果、得分是否与数据一致、报告生成后数据是否被修改。
 
-    The file is read in a separate process with bounded time and memory, so a broken or
-    hostile file gives a verdict, never a hang or a crash. The first line is the verdict;
-    the exit status says which (see below).
+    文件在单独的进程中读取，时间和内存有上限，损坏或恶意的文件也只会得到一个结论，
+    不会卡住或崩溃。第一行是核验结论，退出码对应结论（见下）。
 
-    Example:
+    示例：
 
         selfeval-xl verify 收件箱/惠州市政务服务中心.xlsm
 
@@ -47,8 +48,6 @@ def verify_cmd(book: Path, as_json: bool, timeout: float, max_memory: int) -> No
     """
     from selfeval_xl.bureau.collect import examine_all
 
-    if not book.exists():
-        raise click.UsageError(f"找不到文件：{book}")
     rec = examine_all([book], limits=_limits(timeout, max_memory), workers=1)[0]
     verdict = VERDICTS_BY_KEY[rec["verdict"]]
     if as_json:
@@ -68,7 +67,7 @@ def verdict_text(rec: dict) -> str:
         who = f"　{rec['dept_name']} {rec.get('eval_year') or '?'} 年度"
         if rec.get("score"):
             who += f"，自评 {rec['score']} 分（{rec.get('grade') or '无等级'}）"
-    lines = [f"核验结论：{v.label}（{v.key}）{who}", f"  说明：{rec['verdict_reason']}",
+    lines = [f"核验结论：{v.label}{who}", f"  说明：{rec['verdict_reason']}",
              f"  文件：{rec['file_name']}（{rec.get('file_hash') or '无法计算哈希'}）"]
     lines += [f"  {d}" for d in rec.get("details", ())]
     labels = {s.value: s.label for s in Severity}
@@ -86,25 +85,26 @@ def verdict_text(rec: dict) -> str:
 
 @main.command("collect")
 @click.argument("inputs", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+                type=click.Path(exists=True, path_type=Path), metavar="文件或文件夹...")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              metavar="文件",
               help="汇总工作簿（.xlsx）的路径。")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="文件",
               help="SQLite 数据库路径（跨年度累积；默认与汇总工作簿同名，扩展名 .sqlite）。")
 @click.option("--no-db", is_flag=True, help="不写数据库。")
-@click.option("--workers", type=int, default=None, help="并行进程数（默认：CPU 核数）。")
+@click.option("--workers", type=int, default=None, metavar="整数", help="并行进程数（默认：处理器核数）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出每个文件的核验结论。")
 @_limit_options
 def collect_cmd(inputs: tuple[Path, ...], out: Path, db: Path | None, no_db: bool,
                 workers: int | None, as_json: bool, timeout: float, max_memory: int) -> None:
     """汇总收件箱：逐个核验工作簿（并行、每个文件限时限内存），写出汇总工作簿和数据库。
 
-    Directories are searched recursively for .xlsm/.xlsx/.xls files; files named are
-    always taken. Every file gets one row in the summary, broken or hostile ones with the
-    reason. Re-collecting the same files does not duplicate database rows. Exit status 0
-    when the summary was written, 2 when no input file was found.
+    文件夹逐层查找 .xlsm/.xlsx/.xls 文件；直接列出的文件一律读取。每个文件在汇总中占一行，
+    损坏或恶意的文件注明原因。重复汇总同样的文件不会在数据库中重复记录。
+    退出码：0 已写出汇总；2 没有找到输入文件。
 
-    Example:
+    示例：
 
         selfeval-xl collect 收件箱/ -o 汇总2022.xlsx --db 绩效自评.sqlite
     """

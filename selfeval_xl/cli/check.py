@@ -22,6 +22,7 @@ from rich.tree import Tree
 
 from selfeval_xl import layout, pipeline
 from selfeval_xl.cli import main
+from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity, count_by_severity, has_errors, summary
 from selfeval_xl.core.model import Evaluation
@@ -71,16 +72,16 @@ WRITE_HELP = "把结果写回工作簿（与 Excel 按钮相同；原文件备�
 
 
 @main.command("check")
-@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
 @click.option("--write", is_flag=True, help=WRITE_HELP)
 def check_command(book: Path, as_json: bool, write: bool) -> None:
     """校验工作簿：核对每个数字和输入项，按工作表列出问题。
 
-    BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Exit status:
-    0 no errors, 1 at least one finding of severity error, 2 the file cannot be read.
+    工作簿：填好的工作簿（.xlsm/.xlsx）或 JSON 数据文件（.json）。
+    退出码：0 没有错误；1 至少有一个“错误”级别的问题；2 文件无法读取。
 
-    Example:
+    示例：
 
         selfeval-xl check 我的自评.xlsm
 
@@ -174,16 +175,16 @@ def score_tree(ev: Evaluation, card: scoring.Scorecard) -> Tree:
 
 
 @main.command("score")
-@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
 @click.option("--write", is_flag=True, help=WRITE_HELP)
 def score_command(book: Path, as_json: bool, write: bool) -> None:
     """计算得分：逐项评分并说明依据，给出总分、等级和得分句。
 
-    BOOK is a filled workbook (.xlsm/.xlsx) or a JSON data file (.json). Run ``check``
-    for problems with the data; exit status 2 when the file cannot be read.
+    工作簿：填好的工作簿（.xlsm/.xlsx）或 JSON 数据文件（.json）。数据的问题用 check 查看；
+    文件无法读取时退出码为 2。
 
-    Example:
+    示例：
 
         selfeval-xl score 我的自评.xlsm
 

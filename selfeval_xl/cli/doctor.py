@@ -277,14 +277,15 @@ _MARK = {"ok": "正常", "missing": "缺少", "warning": "提示"}
 
 
 @main.command("doctor")
-@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各项检查。")
 @click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=".",
-              show_default=True, help="Folder where workbooks and reports will be written.")
+              metavar="目录", show_default=True, help="将写入工作簿和报告的文件夹。")
 def doctor(as_json: bool, folder: Path) -> None:
-    """Check this machine's installation: Python, pinned packages, xlwings DLL, LibreOffice,
-    Chinese fonts, writable folder. Exit 1 when something required is missing.
+    """检查本机安装：Python、固定版本的依赖包、xlwings DLL、LibreOffice、中文字体、可写文件夹。
 
-    Example:
+    缺少必需的组件时退出码为 1。
+
+    示例：
 
         selfeval-xl doctor
         selfeval-xl doctor --json --folder D:\\自评

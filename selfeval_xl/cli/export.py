@@ -10,21 +10,22 @@ import click
 from selfeval_xl import datafile
 from selfeval_xl.read import reader
 from selfeval_xl.cli import main
+from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core.findings import Severity, has_errors
 
 
 @main.command("export-data")
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("book", type=InputFile("工作簿"))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              metavar="文件",
               help="写入的数据文件（JSON）；省略则输出到标准输出。")
 def export_data(book: Path, output: Path | None) -> None:
     """把工作簿中填写的数据导出为数据文件（JSON，格式 selfeval-xl/data/1）。
 
-    Reading problems (text in an amount, an error value …) are listed on stderr; the data
-    that could be read is still written, with null where a value could not be read.
-    Exit status: 0 clean, 1 some values could not be read, 2 the file is not readable.
+    读取中的问题（金额栏里的文字、错误值……）列在标准错误输出上；读得出的数据照常写出，
+    读不出的值写为 null。退出码：0 无问题；1 有值读不出；2 文件无法读取。
 
-    Example:
+    示例：
 
         selfeval-xl export-data SelfEvaluation.xlsm -o data.json
     """

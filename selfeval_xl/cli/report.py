@@ -22,6 +22,7 @@ import click
 
 from selfeval_xl import datafile, pipeline
 from selfeval_xl.cli import main
+from selfeval_xl.cli.zh import InputFile, input_file_problem
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.model import Evaluation
@@ -156,8 +157,9 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
             notes.append(f"已用内置示例（惠州市政务服务中心 2022 年）生成工作簿：{book}")
     if book is not None:
         book = Path(book)
-        if not book.is_file():
-            raise ReportInputError(f"找不到工作簿：{book}")
+        problem = input_file_problem(book)
+        if problem:
+            raise ReportInputError(problem)
         with step("读取并校验工作簿"):
             outcome = _evaluate_book(book)
         kind, source = ("example" if example else "workbook"), book
@@ -288,16 +290,17 @@ def _print_summary(run: ReportRun, allow_errors: bool) -> None:
 
 
 @main.command("report")
-@click.argument("book", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("book", required=False, type=InputFile("工作簿"))
+@click.option("--data", "data", type=InputFile("数据文件"),
               help="从 JSON 数据文件生成（docs/data-file.md），不读工作簿。")
 @click.option("--example", is_flag=True,
               help="用内置示例：先在输出目录生成示例工作簿，再为它生成报告。")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="目录",
               help="输出目录（默认：工作簿或数据文件所在目录；--example 时为当前目录）。")
-@click.option("--format", "formats", metavar="LIST",
+@click.option("--format", "formats", metavar="格式",
               help="逗号分隔：docx,md,pdf,sheet（默认全部；无 LibreOffice 时跳过 pdf）。")
-@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--template", type=InputFile("模板"),
               help="报告模板 JSON（章节与措辞，docs/report.md），默认内置模板。")
 @click.option("--allow-errors", is_flag=True,
               help="数据有错误时也生成不带错误提示的报告（默认：首页列出未解决的错误）。")
@@ -307,7 +310,7 @@ def report_command(book, data, example, out_dir, formats, template, allow_errors
 
     数据有错误时仍生成报告，但首页列出未解决的错误，退出码 1；--allow-errors 不加提示，退出码 0。
 
-    Example:
+    示例：
 
         selfeval-xl report --example -o out/
 

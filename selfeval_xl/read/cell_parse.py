@@ -53,8 +53,10 @@ class Where:
 
     @property
     def text(self) -> str:
-        """"支出情况!C5（部门整体支出）" as messages start."""
-        return f"{self.sheet}!{self.cell}（{self.label}）" if self.label else f"{self.sheet}!{self.cell}"
+        """"“部门整体支出”" as messages start. The finding carries sheet and cell, and every
+        place that shows a message shows them beside it (the notice prints
+        "支出情况!C5：…"), so the message itself must not repeat them."""
+        return f"“{self.label}”" if self.label else "该单元格"
 
 
 def shown(raw: object) -> str:

@@ -35,6 +35,19 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def requirement(help_text: str) -> str:
+    """A field's input help without its examples ("部门全称，如：惠州市政务服务中心" →
+    "部门全称"). The examples are the built-in example department's; a message in another
+    department's report must never quote them."""
+    parts = re.split(r"([，；])", help_text)
+    kept: list[str] = []
+    for text, sep in zip(parts[::2], parts[1::2] + [""]):
+        if text.strip().startswith("如") or "报告“" in text:  # an example, a fixed section no.
+            continue
+        kept.append(text + sep)
+    return "".join(kept).rstrip("，；")
+
+
 def check_required_fields(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """Every field flagged required in the layout must be filled in."""
     out = []
@@ -42,8 +55,9 @@ def check_required_fields(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
         if f.required and _blank(field_value(ev, f.name)):
             label = f.label.replace("其中：", "").strip("　 ")
             extra = "，无法计算预算执行率" if f.name == "budget_total" else ""
+            rule = requirement(f.help)
             out.append(make("FIELD_REQUIRED", ERROR, ctx.locator.field(f.name),
-                            f"“{label}”未填写{extra}；此项为必填（{f.help}）"))
+                            f"“{label}”未填写{extra}；此项为必填" + (f"（{rule}）" if rule else "")))
     return out
 
 

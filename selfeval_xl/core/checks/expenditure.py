@@ -75,7 +75,7 @@ def check_negative_amounts(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
         value = getattr(ev.expenditure, name)
         if value is not None and value < 0:
             out.append(make("EXP_NEGATIVE", ERROR, ctx.locator.field(name),
-                            f"{short_label(name)} 为负数（{value} 万元），金额不能小于 0"))
+                            f"{short_label(name)}为负数（{value} 万元），金额不能小于 0"))
     return out
 
 

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from selfeval_xl.core.json_errors import syntax_message
+
 FORMAT = "selfeval-xl/report-template/1"
 
 # What a section's "content" may name; build.py has one function per kind.
@@ -161,9 +163,15 @@ def load(path: str | Path | None = None) -> ReportConfig:
     if path is None:
         return from_dict(_default_dict(), merge_default=False)
     try:
-        d = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"无法读取报告模板 {path}：{exc}") from exc
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"找不到报告模板“{path}”。") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"无法读取报告模板“{path}”（应为 UTF-8 编码的 JSON）：{exc}") from None
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"报告模板“{path}”不是有效的 JSON，{syntax_message(exc)}。") from None
     return from_dict(d)
 
 

@@ -33,7 +33,9 @@ class FakeProbe(doc.Probe):
         self.broken = kw.get("broken", {})
         self.pre = kw.get("prefix", PureWindowsPath(r"C:\Py311"))
         self.exe = kw.get("exe", PureWindowsPath(r"C:\Py311\python.exe"))
-        self.on_path = kw.get("pythonw", PureWindowsPath(r"C:\Py311\pythonw.exe"))
+        self.on_path = {"pythonw": kw.get("pythonw", PureWindowsPath(r"C:\Py311\pythonw.exe")),
+                        "python": kw.get("python", PureWindowsPath(r"C:\Py311\python.exe"))}
+        self.user_conf = kw.get("user_conf", {})
 
     def platform(self):
         return self.plat
@@ -63,8 +65,10 @@ class FakeProbe(doc.Probe):
         return self.broken.get(module)
 
     def which(self, command):
-        assert command == "pythonw"
-        return self.on_path
+        return self.on_path[command]
+
+    def xlwings_user_config(self):
+        return dict(self.user_conf)
 
     def soffice(self):
         return self.office
@@ -153,17 +157,51 @@ def test_windows_missing_dll_is_missing():
     assert checks["Excel 启动的 Python"].status == "ok"
 
 
+SHEET_ROW = r"工作簿“xlwings.conf”工作表 A 列第一个空行填 Interpreter_Win，同一行 B 列填 C:\Py311\python.exe"
+USER_LINE = r'文件 %USERPROFILE%\.xlwings\xlwings.conf 中加一行："INTERPRETER_WIN","C:\Py311\python.exe"'
+
+
 def test_windows_python_excel_starts_must_be_ours():
     none = doc.check_excel_python(FakeProbe(plat="win32", pythonw=None))
-    assert (none.status, none.detail) == ("missing", "PATH 中没有 pythonw.exe，按钮会报“找不到解释器”")
-    assert "Interpreter_Win" in none.fix and r"C:\Py311\pythonw.exe" in none.fix
+    assert (none.status, none.detail) == ("missing", "PATH 中没有 pythonw.exe，自定义函数会报“找不到解释器”")
+    assert none.fix.endswith(f"；或在{SHEET_ROW}；或在{USER_LINE}")
+    no_python = doc.check_excel_python(FakeProbe(plat="win32", python=None))
+    assert no_python.detail == "PATH 中没有 python.exe，按钮会报“找不到解释器”"
     other = doc.check_excel_python(FakeProbe(plat="win32",
-                                             pythonw=PureWindowsPath(r"C:\Py39\pythonw.exe")))
+                                             python=PureWindowsPath(r"C:\Py39\python.exe")))
     assert other.status == "missing"
-    assert other.detail == r"PATH 中的 pythonw 是 C:\Py39\pythonw.exe，而 selfeval-xl 装在 C:\Py311"
+    assert other.detail == r"PATH 中的 python 是 C:\Py39\python.exe，而 selfeval-xl 装在 C:\Py311"
+    assert other.fix == rf"把 C:\Py311 移到 PATH 最前面；或在{SHEET_ROW}；或在{USER_LINE}"
     same = doc.check_excel_python(FakeProbe(plat="win32",
                                             pythonw=PureWindowsPath(r"c:\py311\PYTHONW.EXE")))
-    assert same.status == "ok"
+    assert (same.status, same.detail) == (
+        "ok", r"C:\Py311\python.exe（按钮）；PYTHONW.EXE（自定义函数）")
+
+
+def test_the_officers_own_xlwings_conf_is_honoured():
+    # Interpreter_Win in %USERPROFILE%\.xlwings\xlwings.conf wins over PATH (the workbook's
+    # sheet names none), so an Anaconda or venv machine is checked against that path.
+    venv = r"C:\envs\se\Scripts\python.exe"
+    conf = {"INTERPRETER_WIN": venv}
+    ours = doc.check_excel_python(FakeProbe(plat="win32", user_conf=conf, files=[venv],
+                                            exe=PureWindowsPath(venv), python=None, pythonw=None))
+    assert (ours.status, ours.detail) == ("ok", venv + "（xlwings 用户配置）")
+    gone = doc.check_excel_python(FakeProbe(plat="win32", user_conf=conf))
+    assert (gone.status, gone.detail) == (
+        "missing", f"xlwings 用户配置的 Interpreter_Win 是 {venv}，该文件不存在")
+    assert gone.fix == f"{SHEET_ROW}；或在{USER_LINE}"
+    elsewhere = doc.check_excel_python(FakeProbe(plat="win32", user_conf=conf, files=[venv]))
+    assert elsewhere.detail == f"xlwings 用户配置的 Interpreter_Win 是 {venv}，而 selfeval-xl 装在 C:\\Py311"
+
+
+def test_user_config_is_read_as_xlwings_reads_it(tmp_path):
+    conf = tmp_path / "xlwings.conf"
+    conf.write_text('"INTERPRETER_WIN","C:\\envs\\se\\Scripts\\python.exe"\n'
+                    '"UDF MODULES","other"\nnot a setting\n"Conda Env",""\n', encoding="utf-8")
+    assert doc.read_xlwings_conf(conf) == {
+        "INTERPRETER_WIN": r"C:\envs\se\Scripts\python.exe", "UDF MODULES": "other",
+        "CONDA ENV": ""}
+    assert doc.read_xlwings_conf(tmp_path / "missing.conf") == {}
 
 
 def test_linux_has_no_dll_check():

@@ -54,9 +54,14 @@ GUIDE_TEXT = (
     ("三个按钮", "\n".join(f"{caption}：{text}" for _, caption, text in BUTTONS)
                  + "\n按钮需要启用宏，且本机已安装 Python 和 selfeval-xl（由信息化人员安装一次）。"
                    "没有 Python 的电脑可使用命令行 selfeval-xl check / report 完成同样的工作。"),
+    ("按钮没有反应时", "1. 文件来自邮件或网页下载时，Office 会阻止宏：关闭 Excel，在文件上右键 › 属性 › "
+                      "常规，勾选底部的“解除锁定”› 确定，再打开工作簿并点黄色消息栏中的“启用内容”；"
+                      "或把工作簿放进受信任位置（文件 › 选项 › 信任中心 › 信任中心设置 › 受信任位置）。\n"
+                      "2. 仍无反应或报“找不到解释器”：请信息化人员运行 selfeval-xl doctor，按提示处理。\n"
+                      "3. 没有 Python 的电脑：用命令行 selfeval-xl check / score / report 完成同样的工作。"),
     ("出现 #NAME? 时", "使用 Python 自定义函数的单元格在未安装 xlwings 或未启用宏的电脑上会显示 #NAME?。"
                       "这不影响数据：合计、得分和等级均由 Excel 自带公式计算。需要时请安装 Python 与 "
-                      "selfeval-xl，并在“xlwings.conf”表中设置 Python 路径后重新打开本工作簿。"),
+                      "selfeval-xl 后重新打开本工作簿（Python 不在 PATH 中时见“xlwings.conf”表的说明）。"),
     ("状态", "下方记录最近一次校验、计算得分和生成报告的时间。报告生成后若又修改了数据，"
              "“报告所依据数据的指纹”将与当前数据不一致，请重新生成报告。"),
 )
@@ -78,12 +83,10 @@ LISTS = (
 )
 
 # xlwings settings sheet: xlwings reads A1 downwards to the first blank cell, UCase(key).
+# Only keys with a value: a key in the sheet, even with a blank value, overrides the same key
+# in the officer's own %USERPROFILE%\.xlwings\xlwings.conf, so blank Interpreter_Win /
+# Conda rows would hide an Anaconda or venv set up there (see docs/windows.md).
 XLWINGS_SETTINGS = (
-    ("Interpreter_Win", ""),
-    ("Interpreter_Mac", ""),
-    ("PYTHONPATH", ""),
-    ("Conda Path", ""),
-    ("Conda Env", ""),
     ("UDF Modules", "udfs.selfeval_udfs"),
     ("Debug UDFs", False),
     ("Use UDF Server", False),
@@ -91,8 +94,10 @@ XLWINGS_SETTINGS = (
 )
 XLWINGS_NOTES = (
     "xlwings 设置（由 xlwings 读取：A 列为设置名，B 列为取值，从 A1 起连续填写，中间不要留空行）。",
-    "Interpreter_Win：留空则使用 PATH 中的 python；若 Python 不在 PATH 中，填写 python.exe 的完整路径，"
-    "如 C:\\Python311\\python.exe。",
+    "这里没有写 Interpreter_Win：按钮使用 PATH 中的 python，自定义函数使用 PATH 中的 pythonw；"
+    "本机的 %USERPROFILE%\\.xlwings\\xlwings.conf 里设置了 Interpreter_Win 时以它为准。",
+    "Python 不在 PATH 中（虚拟环境、Anaconda）时：在 A 列第一个空行填 Interpreter_Win，B 列填 python.exe "
+    "的完整路径，如 C:\\envs\\selfeval\\Scripts\\python.exe；selfeval-xl doctor 会给出本机应填的那一行。",
     "UDF Modules：自定义函数所在的 Python 模块，保持 udfs.selfeval_udfs。",
     "Show Console：排查问题时可改为 TRUE 以显示 Python 窗口。",
     "本工作簿内嵌 xlwings 的 VBA 模块（独立模式），无需安装 xlwings 加载项。",

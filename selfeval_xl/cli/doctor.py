@@ -24,7 +24,8 @@ import click
 from selfeval_xl.cli import main
 
 DIST_NAME = "selfeval-xl"
-MIN_PYTHON = (3, 10)
+# The pinned wheels (pandas 3.1.1, python-calamine 0.9.1, xlwings 0.37.8) start at 3.11 on Windows.
+MIN_PYTHON = (3, 11)
 
 _PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*(;.*)?$")
 
@@ -94,6 +95,12 @@ class Probe:
         found = shutil.which(command)
         return Path(found) if found else None
 
+    def xlwings_user_config(self) -> dict[str, str]:
+        """The officer's own ``%USERPROFILE%\\.xlwings\\xlwings.conf`` (KEY → value), as
+        xlwings.bas reads it (``"KEY","value"`` a line); empty when there is none."""
+        return read_xlwings_conf(Path(os.environ.get("USERPROFILE", Path.home()))
+                                 / ".xlwings" / "xlwings.conf")
+
     def soffice(self) -> str | None:
         from selfeval_xl.render.libreoffice import find_soffice
 
@@ -131,7 +138,7 @@ def check_python(probe: Probe) -> Check:
     if version[:2] < MIN_PYTHON:
         need = ".".join(map(str, MIN_PYTHON))
         return Check("Python 版本", "missing", text,
-                     f"安装 Python {need} 或更高版本（Windows 建议 3.11 或 3.12，64 位），"
+                     f"安装 Python {need} 或更高版本（Windows 建议 3.12，64 位，python.org 安装程序），"
                      "再重新 pip install 本项目")
     return Check("Python 版本", "ok", text)
 
@@ -197,25 +204,63 @@ def check_xlwings_dll(probe: Probe) -> Check | None:
                  fix)
 
 
+def read_xlwings_conf(path: Path) -> dict[str, str]:
+    """``"KEY","value"`` lines (VBA's ``Input #``) → {KEY upper-cased: value}."""
+    try:
+        text = path.read_text(encoding="mbcs" if sys.platform.startswith("win") else "utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found = {}
+    for line in text.splitlines():
+        m = re.match(r'^\s*"([^"]*)"\s*,\s*"([^"]*)"\s*$', line)
+        if m:
+            found.setdefault(m.group(1).upper(), m.group(2))
+    return found
+
+
+def interpreter_lines(folder) -> tuple[str, str]:
+    """Where to name this Python for xlwings: (the xlwings.conf sheet row, the user config
+    line). ``python.exe``, not ``pythonw.exe``: the buttons run it through cmd.exe and the
+    UDFs through xlwings' DLL, which hides its window either way."""
+    exe = f"{folder}\\python.exe"
+    return (f"工作簿“xlwings.conf”工作表 A 列第一个空行填 Interpreter_Win，同一行 B 列填 {exe}",
+            f'文件 %USERPROFILE%\\.xlwings\\xlwings.conf 中加一行："INTERPRETER_WIN","{exe}"')
+
+
 def check_excel_python(probe: Probe) -> Check | None:
     """Windows only: the Python that Excel will start must be the one selfeval-xl is in.
 
-    The workbook's ``xlwings.conf`` sheet leaves Interpreter_Win blank, so xlwings starts
-    ``pythonw`` from PATH, and Windows finds the xlwings DLL through PATH too.
+    The workbook's ``xlwings.conf`` sheet names no interpreter, so xlwings takes
+    Interpreter_Win from the officer's own ``%USERPROFILE%\\.xlwings\\xlwings.conf`` when it
+    is set there, else the buttons start ``python`` and the UDFs ``pythonw`` from PATH (and
+    Windows finds the xlwings DLL through PATH too). Both must be this Python.
     """
     if not probe.platform().startswith("win"):
         return None
     name = "Excel 启动的 Python"
     mine = probe.executable().parent
-    found = probe.which("pythonw")
-    if found is None:
-        return Check(name, "missing", "PATH 中没有 pythonw.exe，按钮会报“找不到解释器”",
-                     "重新运行 Python 安装程序，选 Modify 并勾选“Add Python to environment "
-                     f"variables”；或在工作簿“xlwings.conf”工作表 Interpreter_Win 一行的 B 列填写 {mine}\\pythonw.exe")
-    if str(found.parent).lower() != str(mine).lower():
-        return Check(name, "missing", f"PATH 中的 pythonw 是 {found}，而 selfeval-xl 装在 {mine}",
-                     f"用 {found.parent}\\python.exe -m pip install 安装本项目，或把 {mine} 移到 PATH 最前面")
-    return Check(name, "ok", str(found))
+    sheet_row, user_line = interpreter_lines(mine)
+    fix = f"{sheet_row}；或在{user_line}"
+    configured = probe.xlwings_user_config().get("INTERPRETER_WIN", "").strip()
+    if configured:
+        path = type(mine)(configured)
+        if not probe.exists(path):
+            return Check(name, "missing", f"xlwings 用户配置的 Interpreter_Win 是 {configured}，该文件不存在", fix)
+        if str(path.parent).lower() != str(mine).lower():
+            return Check(name, "missing",
+                         f"xlwings 用户配置的 Interpreter_Win 是 {configured}，而 selfeval-xl 装在 {mine}", fix)
+        return Check(name, "ok", f"{configured}（xlwings 用户配置）")
+    found = {command: probe.which(command) for command in ("python", "pythonw")}
+    for command, role in (("python", "按钮"), ("pythonw", "自定义函数")):
+        path = found[command]
+        if path is None:
+            return Check(name, "missing", f"PATH 中没有 {command}.exe，{role}会报“找不到解释器”",
+                         "重新运行 Python 安装程序，选 Modify 并勾选“Add Python to environment "
+                         f"variables”；或在{fix}")
+        if str(path.parent).lower() != str(mine).lower():
+            return Check(name, "missing", f"PATH 中的 {command} 是 {path}，而 selfeval-xl 装在 {mine}",
+                         f"把 {mine} 移到 PATH 最前面；或在{fix}")
+    return Check(name, "ok", f"{found['python']}（按钮）；{found['pythonw'].name}（自定义函数）")
 
 
 # What the workbook asks Python to import: the buttons' module and the UDF module.

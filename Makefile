@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 
-.PHONY: setup example test build bench clean
+.PHONY: setup example test build bench serve clean
 
 setup:
 	@VENV=$(VENV) bash scripts/setup.sh
@@ -28,6 +28,10 @@ bench: setup
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_collect.py
+
+## a demo of the bureau's service on http://127.0.0.1:8000/ (accounts and passwords printed)
+serve: setup
+	$(BIN)/selfeval-xl serve --demo --data $(OUT)/demo-service
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -130,32 +130,41 @@ def examine(path: str | Path, limits: Limits = Limits(), today: date | None = No
         limits: preflight limits (time and memory are the sandbox's).
         today: the date the date checks compare with (default: today).
     """
+    return examine_outcome(path, limits, today)[0]
+
+
+def examine_outcome(path: str | Path, limits: Limits = Limits(),
+                    today: date | None = None) -> tuple[dict, object | None, list[Finding]]:
+    """:func:`examine`, plus what the service needs to write the report: the pipeline's
+    Outcome (None when the file was not read) and every finding as a Finding, file-level
+    ones first (the record holds the same findings as JSON)."""
     started = time.monotonic()
     path = Path(path)
     rec = empty_record(path)
     pf = inspect(path, limits)
     rec["file_hash"], rec["file_size"] = pf.file_hash, pf.size
+    outcome, findings = None, []
     if pf.verdict:
         finish(rec, pf.verdict, pf.reason)
     else:
-        _examine_workbook(pf, rec, today or date.today())
+        outcome, findings = _examine_workbook(pf, rec, today or date.today())
     rec["seconds"] = round(time.monotonic() - started, 4)
-    return rec
+    return rec, outcome, findings
 
 
-def _examine_workbook(pf: Preflight, rec: dict, today: date) -> None:
+def _examine_workbook(pf: Preflight, rec: dict, today: date) -> tuple[object | None, list]:
     try:
         # The reader goes on from the bytes preflight read, vetted and partly inflated.
         result = reader.read_source(OoxmlSource.from_zip(pf.zip, pf.parts))
     except BookError as exc:
         _refused(rec, [Finding(exc.code, Severity.ERROR, "", "", "", exc.message)])
-        return
+        return None, []
     # A MemoryError (the worker's memory limit) is passed on by the reader: the sandbox
     # reports it and replaces the worker, whose heap may be in any state.
     if not result.meta.get("readable", True):
         _refused(rec, list(result.findings))
-        return
-    _judge(rec, result, pf.findings, today)
+        return None, []
+    return _judge(rec, result, pf.findings, today)
 
 
 def _refused(rec: dict, findings: list[Finding]) -> None:
@@ -174,7 +183,7 @@ MISMATCH_CODES = ("SELF_SCORE_MISMATCH", "SELF_GRADE_MISMATCH", "REPORT_SCORE_MI
 STALE_CODE = "REPORT_STALE"
 
 
-def _judge(rec: dict, result, extra: list[Finding], today: date) -> None:
+def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object, list]:
     """Fill ``rec`` from a ReadResult: figures, checks, score comparisons, verdict.
 
     Checking and scoring go through :func:`selfeval_xl.pipeline.evaluate`, as for every
@@ -253,6 +262,7 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> None:
         finish(rec, "ok-with-warnings", f"没有错误，{rec['warnings']} 个警告")
     else:
         finish(rec, "ok", "没有错误和警告，得分与数据一致")
+    return outcome, findings
 
 
 def sandbox_failure(path: Path, failure: str, message: str) -> dict:

@@ -356,7 +356,8 @@ def test_departments_see_only_their_own(world, built_example):
                                            "confirm_errors": "yes"})
     assert r.status_code == 404
     assert all(s["dept_name"] == OTHER_DEPT for s in other.get("/api/submissions").json())
-    assert sub_id not in other.get("/submissions").text.split('href="/submissions/')[0]
+    assert f'href="/submissions/{sub_id}"' not in other.get("/submissions").text
+    assert f'href="/submissions/{sub_id}"' in dept.get("/submissions").text
     # The bureau reads every department's submissions.
     assert bureau.get(sub_url).status_code == 200
     assert int(sub_id) in [s["id"] for s in bureau.get("/api/submissions").json()]

@@ -24,8 +24,10 @@ FILE_COMMANDS = ("check", "score", "report", "verify", "export-data")
 NAMES = {"selfeval", "xl", "json", "JSON", "Word", "Markdown", "PDF", "pdf", "LibreOffice",
          "Excel", "xlwings", "DLL", "Python", "SQLite", "sqlite", "VBA", "MB", "docx", "md",
          "sheet", "null", "xlsm", "xlsx", "xls", "data", "docs", "SelfEvaluation", "example",
-         "workbook", "out", "findings", "scores", "UTF", "ok"}
-COMMAND_NAMES = {"build", "check", "score", "report", "verify", "collect", "doctor", "export"}
+         "workbook", "out", "findings", "scores", "UTF", "ok", "HTTPS",
+         "dept", "bureau"}  # the service's account roles, typed as shown
+COMMAND_NAMES = {"build", "check", "score", "report", "verify", "collect", "doctor", "export",
+                 "trends", "serve", "users", "add", "list", "reset", "token"}
 
 
 def _run(*args: str):

@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("bureau", "汇总收件箱：逐个核验工作簿（并行、每个文件限时限内存），写出汇总工作簿和数据库。"),
     "trends": ("bureau", "各部门跨年度的自评得分、等级和预算执行率（取每年最新读取的一份）。"),
     "serve": ("serve", "运行财政局内网服务：部门用浏览器上传工作簿，得到校验、得分和报告，并报送。"),
-    "users": ("serve", "服务的账号：开设、列出、重设密码、API 令牌。"),
+    "users": ("serve", "服务的账号：开设、列出、重设密码、接口令牌。"),
 }
 # Command modules, each once.
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _help in COMMANDS.values()))

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 
-from selfeval_xl.cli import main
+from selfeval_xl.cli import main, zh
 
-DATA_HELP = "数据目录：数据库、收到的文件和签名密钥（默认 ./selfeval-data）。"
+DATA_HELP = "数据目录：数据库、收到的文件和签名密钥。"
+DATA = dict(type=click.Path(file_okay=False, path_type=Path), default=Path("selfeval-data"),
+            show_default=True, metavar="文件夹", help=DATA_HELP)
 DEMO_ACCOUNTS = (("财政局", "财政局", "bureau"),
                  ("惠州市政务服务中心", "惠州市政务服务中心", "dept"),
                  ("示例部门", "示例部门", "dept"))
@@ -37,25 +39,27 @@ def add_user(storage, username: str, dept: str, role: str) -> str:
 
 
 @main.command("serve")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("selfeval-data"), show_default=True, help=DATA_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听地址（默认只接受本机连接；部署时由 nginx 转发）。")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--data", **DATA)
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="地址",
+              help="监听地址（默认只接受本机连接；部署时由前置的反向代理转发）。")
+@click.option("--port", default=8000, show_default=True, type=int, metavar="端口",
+              help="监听端口。")
 @click.option("--secure-cookies", is_flag=True,
-              help="Cookie 仅经 HTTPS 发送（在 nginx 的 HTTPS 之后运行时必须打开）。")
-@click.option("--max-upload-mb", default=20, show_default=True, type=int,
+              help="登录凭据只经加密连接发送（在 HTTPS 反向代理之后运行时必须打开）。")
+@click.option("--max-upload-mb", default=20, show_default=True, type=int, metavar="整数",
               help="上传文件大小上限（MB）。")
 @click.option("--demo", is_flag=True,
               help="演示：建立一个财政局和两个部门账号（已有则重设密码），打印密码。")
 def serve_command(data, host, port, secure_cookies, max_upload_mb, demo):
     """运行财政局内网服务：部门用浏览器上传工作簿，得到校验、得分和报告，并报送。
 
-    Example:
+    没有财政局账号时不启动；默认只监听本机（127.0.0.1）。部署见 docs/server.md。
 
-        selfeval-xl users add --dept 财政局 --role bureau --data /srv/selfeval
+    示例：
 
-        selfeval-xl serve --data /srv/selfeval --secure-cookies
+        selfeval-xl users add --dept 财政局 --role bureau --data 数据目录
+
+        selfeval-xl serve --data 数据目录 --secure-cookies
     """
     import uvicorn
 
@@ -90,27 +94,27 @@ def _demo_accounts(storage) -> None:
         click.echo(f"  {'财政局' if role == 'bureau' else '部门  '}  用户名 {username}  密码 {password}")
 
 
-@main.group("users")
+@main.group("users", cls=zh.ZhGroup)
 def users_group():
-    """服务的账号：开设、列出、重设密码、API 令牌。
+    """服务的账号：开设、列出、重设密码、接口令牌。
 
-    Example:
+    示例：
 
-        selfeval-xl users add --dept 惠州市政务服务中心 --role dept --data /srv/selfeval
+        selfeval-xl users add --dept 惠州市政务服务中心 --role dept --data 数据目录
     """
 
 
 @users_group.command("add")
-@click.option("--dept", required=True, help="部门名称（与工作簿“基本情况”中的部门名称一致）。")
+@click.option("--dept", required=True, metavar="名称",
+              help="部门名称（与工作簿“基本情况”中的部门名称一致）。")
 @click.option("--role", type=click.Choice(["dept", "bureau"]), required=True,
               help="dept：部门；bureau：财政局（可看所有部门的报送）。")
-@click.option("--user", "username", help="登录用户名（默认：部门名称）。")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("selfeval-data"), show_default=True, help=DATA_HELP)
+@click.option("--user", "username", metavar="用户名", help="登录用户名（默认：部门名称）。")
+@click.option("--data", **DATA)
 def users_add(dept, role, username, data):
     """开设账号，打印一次性初始密码（首次登录须修改）。
 
-    Example:
+    示例：
 
         selfeval-xl users add --dept 惠州市政务服务中心 --role dept
     """
@@ -125,8 +129,7 @@ def users_add(dept, role, username, data):
 
 
 @users_group.command("list")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("selfeval-data"), show_default=True, help=DATA_HELP)
+@click.option("--data", **DATA)
 def users_list(data):
     """列出账号。"""
     for u in _storage(data).list_users():
@@ -135,9 +138,8 @@ def users_list(data):
 
 
 @users_group.command("reset")
-@click.argument("username")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("selfeval-data"), show_default=True, help=DATA_HELP)
+@click.argument("username", metavar="用户名")
+@click.option("--data", **DATA)
 def users_reset(username, data):
     """重设密码：打印新的一次性密码，原有登录全部失效。"""
     from selfeval_xl.web import auth
@@ -154,12 +156,11 @@ def users_reset(username, data):
 
 
 @users_group.command("token")
-@click.argument("username")
-@click.option("--label", default="", help="用途说明。")
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("selfeval-data"), show_default=True, help=DATA_HELP)
+@click.argument("username", metavar="用户名")
+@click.option("--label", default="", metavar="文本", help="用途说明。")
+@click.option("--data", **DATA)
 def users_token(username, label, data):
-    """为账号生成 API 令牌（脚本调用 JSON 接口用；只显示一次）。"""
+    """为账号生成接口令牌（脚本调用 JSON 接口用；只显示一次）。"""
     from selfeval_xl.web import auth
 
     storage = _storage(data)

@@ -53,3 +53,41 @@ def vba_project_header(path: Path) -> bytes:
     with zipfile.ZipFile(path) as package:
         cfb = CFB.from_bytes(package.read("xl/vbaProject.bin"))
     return cfb.get_stream_in_storage("VBA", "_VBA_PROJECT")
+
+
+def formula_cells(path: Path) -> list[tuple[str, str]]:
+    """(sheet, cell) of every cell holding a formula, from the package itself."""
+    from selfeval_xl.read.ooxml_parts import Package, load_map, q
+
+    pkg = Package(Path(path).read_bytes())
+    wmap = load_map(pkg)
+    return [(sheet, c.get("r")) for sheet, part in wmap.sheets.items()
+            for c in pkg.xml(part).iter(q("c")) if c.find(q("f")) is not None]
+
+
+def _blank_as_none(value):
+    return None if value == "" else value
+
+
+def cached_vs_recalculated(path: Path) -> tuple[int, list[tuple]]:
+    """How many formula cells, and those whose stored result (openpyxl ``data_only``: what
+    a non-recalculating reader sees) differs from LibreOffice's recalculation."""
+    import openpyxl
+    import pytest
+
+    from selfeval_xl.render.libreoffice import recalculated_values
+
+    cells = formula_cells(path)
+    stored = openpyxl.load_workbook(path, data_only=True)
+    fresh = recalculated_values(path)
+    wrong = []
+    for sheet, ref in cells:
+        mine = _blank_as_none(stored[sheet][ref].value)
+        theirs = _blank_as_none(fresh.get(sheet, {}).get(ref))
+        if isinstance(theirs, (int, float)) and not isinstance(theirs, bool):
+            same = isinstance(mine, (int, float)) and mine == pytest.approx(theirs, rel=1e-12, abs=1e-9)
+        else:
+            same = mine == theirs
+        if not same:
+            wrong.append((sheet, ref, mine, theirs))
+    return len(cells), wrong

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from office_audit import macro_scan, schema_errors, vba_project_header
+from office_audit import cached_vs_recalculated, macro_scan, schema_errors, vba_project_header
 from selfeval_xl import datafile
 from selfeval_xl.build import vba_project
 from selfeval_xl.cli import main
@@ -122,3 +122,12 @@ def test_vba_project_stream_is_written_as_the_spec_says(written, kind):
     header = vba_project_header(written[kind])
     assert header == b"\xcc\x61\xff\xff\x00\x01\x00"
     assert int.from_bytes(header[2:4], "little") == 0xFFFF
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("kind", [k for k in MACRO_KINDS if k != "committed template"])
+def test_stored_results_agree_with_libreoffice_on_every_formula_cell(written, kind, soffice):
+    # What a preview or a non-recalculating reader shows is what Excel/LibreOffice compute.
+    count, wrong = cached_vs_recalculated(written[kind])
+    assert count >= 60  # 7 on 支出情况, 3 totals and 30 scores on 指标评分, 20 完成率
+    assert wrong == []

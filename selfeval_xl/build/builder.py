@@ -2,8 +2,10 @@
 
 ``build_workbook(path)`` writes the blank template (the default indicator framework and
 grade bands pre-filled); ``build_workbook(path, ev)`` writes a workbook filled with an
-evaluation's inputs. Python-computed figures are never written: every total, score and
-grade is a native formula that Excel and LibreOffice calculate on opening.
+evaluation's inputs. Every total, score and grade is a native formula that Excel and
+LibreOffice calculate on opening; each is stored with its current result
+(:mod:`selfeval_xl.write.cached_values`), so previews and readers that do not recalculate
+show the figures instead of XlsxWriter's 0.
 
 The output is deterministic: the same inputs give the same bytes (fixed document dates,
 fixed zip timestamps, a deterministic VBA project), so the committed template can be
@@ -106,7 +108,9 @@ def build_bytes(ev: Evaluation | None = None) -> bytes:
     sheets[layout.SHEET_GUIDE].ws.activate()
     book.add_vba_project(vba_project.project_stream(), is_stream=True)
     book.close()
-    return out.getvalue()
+    from selfeval_xl.write.cached_values import with_cached_values
+
+    return with_cached_values(out.getvalue())
 
 
 def build_workbook(path: str | os.PathLike, ev: Evaluation | None = None) -> None:

@@ -6,7 +6,9 @@ by address, so rows the officer inserted are respected):
 - the 校验结果 table ``tbl_findings`` (one row per finding, the cell a clickable link),
 - the indicator output columns 校核得分 / 得分说明 of ``tbl_indicators``,
 - the status block on 使用说明 (``status_checked_at`` … ``report_score``),
-- the 自评报告 sheet (the report laid out by :mod:`selfeval_xl.write.render_sheet`).
+- the 自评报告 sheet (the report laid out by :mod:`selfeval_xl.write.render_sheet`),
+- beside every layout formula, its current result (:mod:`selfeval_xl.write.cached_values`),
+  so previews and readers that do not recalculate see the figures; the formulas stay.
 
 How nothing is lost: the .xlsm is edited at the level of its zip parts
 (:mod:`selfeval_xl.read.ooxml_parts`). Only the parts that must change are parsed,
@@ -29,7 +31,7 @@ from lxml import etree
 
 from selfeval_xl import layout
 from selfeval_xl.datafile import write_atomic
-from selfeval_xl.write import render_sheet
+from selfeval_xl.write import cached_values, render_sheet
 from selfeval_xl.a1 import col_index, col_letter, split_ref
 from selfeval_xl.read.ooxml_parts import (
     Package,
@@ -114,6 +116,8 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
             last_col = col_index(split_ref(anchor)[0]) + render_sheet.grid_width(report_doc) - 1
             last_row = placed[-1].row if placed else split_ref(anchor)[1]
             book.print_extent[book.report_sheet_name] = (last_col, last_row)
+        if book.dirty:
+            _store_cached_values(book, raw)
         book.flush()
     except PackageError as exc:
         raise WorkbookWriteError(str(exc)) from exc
@@ -135,6 +139,18 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
             f"无法替换 {exc.filename or path}（文件可能正在 Excel 或其他程序中打开）："
             "请关闭后重试；工作簿未改动。") from exc
     return saved
+
+
+def _store_cached_values(book: "_Book", raw: bytes) -> None:
+    """Each formula's current result beside it (write/cached_values.py), from the inputs
+    as they are in the file (a write-back never changes them)."""
+    from selfeval_xl.read.ooxml_source import OoxmlSource
+    from selfeval_xl.read.reader import read_source
+
+    result = read_source(OoxmlSource.from_bytes(raw))
+    if result.meta.get("readable", True) is False:
+        return
+    book.dirty |= cached_values.store(cached_values.formula_values(result, book.map), book.sheet)
 
 
 def _stamp(path: Path) -> tuple[int, int]:

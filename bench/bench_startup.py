@@ -15,6 +15,10 @@ beside its target:
   (the RunPython command line, bench/button_imports.py)  target ≤ python -c pass + 0.35 s,
   and neither pandas nor numpy loaded.
 
+The cases run as in an officer's installation, which has neither pandas nor numpy; two
+reference rows show the openpyxl open and the button with them installed (as here, for the
+collect benchmark's baseline).
+
 Not a test: figures only.
 
     python bench/bench_startup.py [--repeat 11]
@@ -34,17 +38,33 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+# An officer's installation has neither pandas nor numpy (no run-time dependency brings
+# them: tests/test_button_imports.py); this development environment has them for the
+# collect benchmark's baseline. Every case but the reference rows runs as in the officer's
+# installation, with both made unimportable before anything else is imported.
+_OFFICER = "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None; "
+
+
 def _cases(book: Path, out: Path) -> dict[str, list[str]]:
     py = sys.executable
-    cli = [py, "-m", "selfeval_xl"]
+
+    def cli(*args: str) -> list[str]:
+        return [py, "-c", _OFFICER + "import runpy; sys.argv[0] = 'selfeval-xl'; "
+                "runpy.run_module('selfeval_xl', run_name='__main__')", *args]
+
     return {
         "python -c pass": [py, "-c", "pass"],
-        "openpyxl open": [py, "-c", "import sys, openpyxl; "
+        "openpyxl open": [py, "-c", _OFFICER + "import openpyxl; "
                           "openpyxl.load_workbook(sys.argv[1], keep_vba=True)", str(book)],
-        "report": cli + ["report", str(book), "-o", str(out), "--format", "docx,md"],
-        "check": cli + ["check", str(book)],
-        "--help": cli + ["--help"],
-        "button imports": [py, str(HERE / "button_imports.py")],
+        "report": cli("report", str(book), "-o", str(out), "--format", "docx,md"),
+        "check": cli("check", str(book)),
+        "--help": cli("--help"),
+        "button imports": [py, "-c", _OFFICER + "exec(open("
+                           + repr(str(HERE / "button_imports.py")) + ").read())"],
+        # reference rows: the same with pandas and numpy installed and importable
+        "open (numpy present)": [py, "-c", "import sys, openpyxl; "
+                                 "openpyxl.load_workbook(sys.argv[1], keep_vba=True)", str(book)],
+        "button (pandas present)": [py, str(HERE / "button_imports.py")],
     }
 
 
@@ -58,8 +78,11 @@ def run_once(argv: list[str]) -> float:
 
 
 def button_modules() -> set[str]:
-    out = subprocess.run([sys.executable, str(HERE / "button_imports.py"), "--list"],
-                         capture_output=True, text=True, check=True).stdout
+    """Top-level modules the button process has loaded (officer's installation)."""
+    code = (_OFFICER + "exec(open(" + repr(str(HERE / "button_imports.py")) + ").read()); "
+            "print(' '.join(m.split('.')[0] for m, v in sys.modules.items() if v is not None))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
     return set(out.split())
 
 

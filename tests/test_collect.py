@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import zipfile
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -89,9 +89,7 @@ def test_rows_and_verdicts(collected):
 def test_summary_workbook_sheets_and_rows(collected):
     result, _ = collected
     wb = openpyxl.load_workbook(result.summary_path)
-    codes = list(dict.fromkeys(i["code"] for r in result.records for i in r["indicators"]))
-    assert wb.sheetnames == (["汇总", "问题清单", "指标得分"] + [f"指标 {c}" for c in codes]
-                             + ["图表", "说明"])
+    assert wb.sheetnames == ["汇总", "问题清单", "指标得分", "指标矩阵", "图表", "说明"]
     summary = wb["汇总"]
     assert summary.max_row == 1 + len(EXPECTED)
     headers = [c.value for c in summary[1]]
@@ -109,7 +107,42 @@ def test_summary_workbook_sheets_and_rows(collected):
     findings = wb["问题清单"]
     total = sum(len(r["findings"]) for r in result.records)
     assert findings.max_row == 1 + total
-    assert wb["指标得分"].max_row == 1 + sum(1 for r in result.records if r["indicators"])
+    # the long table: one row per file and indicator, in collect order
+    long = wb["指标得分"]
+    assert [c.value for c in long[1]] == ["部门名称", "评价年度", "指标编码", "一级指标", "二级指标",
+                                          "三级指标", "分值", "评分方法", "实际值", "得分",
+                                          "工作簿中得分", "得分率", "扣分原因", "文件名"]
+    want = [(r["file_name"], i["code"]) for r in result.records for i in r["indicators"]]
+    assert [(row[13], row[2]) for row in long.iter_rows(min_row=2, values_only=True)] == want
+    first = next(long.iter_rows(min_row=2, values_only=True))
+    ind = result.records[0]["indicators"][0]
+    assert first[:3] == ("惠州市政务服务中心", 2022, ind["code"])
+    assert first[5:7] == (ind["level3"], float(ind["weight"]))
+    assert first[9] == float(ind["score"])
+    assert first[11] == float(ind["score"]) / float(ind["weight"])
+    # the matrix: one row per file with indicators, one column per code
+    matrix = wb["指标矩阵"]
+    codes = list(dict.fromkeys(i["code"] for r in result.records for i in r["indicators"]))
+    assert matrix.max_row == 1 + sum(1 for r in result.records if r["indicators"])
+    assert [c.value.split()[0] for c in matrix[1][3:]] == codes
+    assert matrix.cell(2, 4).value == float(ind["score"])
+
+
+def test_summary_prints_as_a_bureau_prints_it(collected):
+    result, _ = collected
+    wb = openpyxl.load_workbook(result.summary_path)
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (1, None), ws.title  # 1 is the default
+    for name, frozen in (("汇总", "B2"), ("问题清单", "A2"), ("指标得分", "B2"), ("指标矩阵", "B2")):
+        ws = wb[name]
+        assert ws.page_setup.fitToHeight == 0, name  # as many pages down as it takes
+        assert ws.print_title_rows == "$1:$1", name
+        assert ws.freeze_panes == frozen, name
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    assert wb["图表"].page_setup.fitToHeight in (1, None)  # the charts on one page
 
 
 def test_department_text_is_never_a_formula(collected):
@@ -148,6 +181,12 @@ def test_summary_opens_in_libreoffice(collected, soffice, tmp_path):
     result, _ = collected
     pdf = convert(result.summary_path, "pdf", tmp_path)
     assert pdf.read_bytes().startswith(b"%PDF")
+    # landscape, fitted to the width: a page or two a sheet (the 24 sheets per indicator
+    # and the cut charts made 94 pages for three departments before)
+    from selfeval_xl.render.pdf import page_count
+
+    sheets = len(openpyxl.load_workbook(result.summary_path, read_only=True).sheetnames)
+    assert sheets == 6 and sheets <= page_count(pdf) <= sheets + 3
     again = convert(result.summary_path, "xlsx", tmp_path / "lo")
     wb = openpyxl.load_workbook(again)
     assert "图表" in wb.sheetnames
@@ -213,3 +252,19 @@ def test_summary_saved_in_the_inbox_is_not_collected_again(tmp_path):
     for _ in range(2):
         result = collect([tmp_path], tmp_path / "汇总.xlsx", db=tmp_path / "汇总.sqlite")
         assert [r["file_name"] for r in result.records] == ["a.xlsx", "b.xlsm"]
+
+
+def test_constant_memory_summary_has_the_same_cells(collected, tmp_path):
+    from selfeval_xl.bureau.summary_workbook import write_summary
+
+    result, _ = collected
+    now = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    a = openpyxl.load_workbook(write_summary(result.records, tmp_path / "a.xlsx", now=now))
+    b = openpyxl.load_workbook(write_summary(result.records, tmp_path / "b.xlsx", now=now,
+                                             constant_memory=True))
+    assert a.sheetnames == b.sheetnames
+    for ws in a:
+        assert ([[c.value for c in row] for row in ws.iter_rows()]
+                == [[c.value for c in row] for row in b[ws.title].iter_rows()]), ws.title
+        assert ws.freeze_panes == b[ws.title].freeze_panes
+        assert ws.auto_filter.ref == b[ws.title].auto_filter.ref

@@ -11,18 +11,17 @@ paragraphs. The file is written atomically, and the same report gives the same b
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
 
 import docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from selfeval_xl.render import docx_styles as st
+from selfeval_xl.render.docx_base import base_bytes, fixed_zip_times
 from selfeval_xl.core.report.document import (
     Align,
     Document,
@@ -113,8 +112,8 @@ def _page_number_footer(document) -> None:
 
 def build(doc: Document):
     """The python-docx Document for a report Document (not yet saved)."""
-    d = docx.Document()
-    st.apply(d)
+    # The styled base (page, styles, font table) is built once: render/docx_base.py.
+    d = docx.Document(io.BytesIO(base_bytes()))
     props = d.core_properties
     props.title = doc.title
     props.author = doc.author
@@ -122,19 +121,9 @@ def build(doc: Document):
     props.language = "zh-CN"
     props.comments = ""
     props.revision = 1
-    # The base template carries a 2013 date and a thumbnail of some other document; the
-    # report is dated by its 填报日期 and has no thumbnail. Same input, same bytes.
+    # The report is dated by its 填报日期. Same input, same bytes.
     stamp = datetime.combine(doc.date or date(1980, 1, 1), time(0, 0))
     props.created = props.modified = stamp
-    rels = d.part.package.rels
-    for rid, rel in list(rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            rels.pop(rid)
-    # stylesWithEffects is Word 2010's copy of the *template's* styles: stale once restyled
-    # (and 430 KB to write). Word rebuilds it when needed.
-    for rid, rel in list(d.part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            d.part.rels.pop(rid)
     for block in doc.blocks:
         if isinstance(block, Title):
             _para(d, block.text, st.TITLE)
@@ -172,17 +161,4 @@ def to_bytes(doc: Document) -> bytes:
     """The .docx file's bytes (for callers that store or send it themselves)."""
     buffer = io.BytesIO()
     build(doc).save(buffer)
-    return _fixed_zip_times(buffer.getvalue())
-
-
-def _fixed_zip_times(blob: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01, so equal reports are equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(blob)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
+    return fixed_zip_times(buffer.getvalue())

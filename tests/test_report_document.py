@@ -58,12 +58,30 @@ def _section_texts(doc, heading_text: str) -> list[str]:
 # --- numbering ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n, text", [(1, "一"), (3, "三"), (9, "九"), (10, "十"), (11, "十一"),
-                                     (20, "二十"), (21, "二十一"), (99, "九十九")])
+                                     (20, "二十"), (21, "二十一"), (99, "九十九"),
+                                     (100, "一百"), (101, "一百零一"), (110, "一百一十"),
+                                     (111, "一百一十一"), (120, "一百二十"), (999, "九百九十九"),
+                                     (1000, "一千"), (1001, "一千零一"), (1010, "一千零一十"),
+                                     (1100, "一千一百"), (4590, "四千五百九十"),
+                                     (10000, "一万"), (10010, "一万零一十"), (10100, "一万零一百"),
+                                     (11000, "一万一千"), (100000, "十万"), (1048576,
+                                                                     "一百零四万八千五百七十六"),
+                                     (99999999, "九千九百九十九万九千九百九十九")])
 def test_cn_number(n, text):
     assert cn_number(n) == text
 
 
-@pytest.mark.parametrize("n", [0, 100, -1])
+def test_a_task_with_a_hundred_points_is_numbered_on():
+    # 100 points used to crash the report (cannot write 100 as a numbering ordinal)
+    points = tuple(f"要点{i}。" for i in range(1, 121))
+    ev = dataclasses.replace(EV, tasks=(KeyTask(1, "标题。", "", points),))
+    doc = build_document(ev, scoring.score(ev), [])
+    text = "\n".join(doc.paragraphs())
+    assert "九十九是要点99。一百是要点100。一百零一是要点101。" in text
+    assert "一百二十是要点120。" in text
+
+
+@pytest.mark.parametrize("n", [0, -1, 10**8])
 def test_cn_number_out_of_range(n):
     with pytest.raises(ValueError):
         cn_number(n)

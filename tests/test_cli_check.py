@@ -262,3 +262,28 @@ def test_write_refuses_a_data_file():
     result = CliRunner().invoke(main, ["score", str(datafile.example_path()), "--write"])
     assert result.exit_code == 2
     assert "--write 只能用于工作簿" in result.output
+
+
+def test_check_groups_a_code_repeated_on_one_sheet_in_the_terminal():
+    from rich.console import Console
+
+    from selfeval_xl.cli.check import print_findings
+    from selfeval_xl.core.findings import Finding, Severity
+
+    many = [Finding("CELL_NOT_NUMBER", Severity.ERROR, "指标评分", f"F{r}", "", f"第{r}行不是数字")
+            for r in range(8, 8 + 40)]
+    few = [Finding("IND_REASON_MISSING", Severity.WARNING, "指标评分", f"L{r}", "", f"第{r}行缺原因")
+           for r in (9, 10)]
+    console = Console(width=400, record=True, highlight=False)
+    print_findings(console, "x.xlsm", many[:2] + few + many[2:])
+    lines = console.export_text().splitlines()
+    body = [line for line in lines[2:] if line.strip()][1:-1]  # between the sheet and count
+    assert body == [
+        "  错误 F8  CELL_NOT_NUMBER  第8行不是数字",
+        "  错误 F9  CELL_NOT_NUMBER  第9行不是数字",
+        "  警告 L9  IND_REASON_MISSING  第9行缺原因",
+        "  警告 L10  IND_REASON_MISSING  第10行缺原因",
+        "  错误 F10  CELL_NOT_NUMBER  第10行不是数字",
+        "  … CELL_NOT_NUMBER 另有 37 处（本表共 40 处；全部见 --json 或工作簿的“校验结果”表）",
+    ]
+    assert lines[-1] == "错误 40，警告 2，提示 0"

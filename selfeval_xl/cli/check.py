@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +51,12 @@ def _console() -> Console:
     return Console(width=width, highlight=False)
 
 
+# A code found more than GROUP_OVER times on one sheet (a 10,000-row table of one mistake)
+# prints its first SHOWN_PER_CODE findings and one line counting the rest; --json and the
+# workbook's 校验结果 sheet keep every one.
+GROUP_OVER, SHOWN_PER_CODE = 5, 3
+
+
 def print_findings(console: Console, book: str, findings: list[Finding]) -> None:
     """Findings grouped by sheet (workbook order), then a one-line count."""
     console.print(f"[bold]{escape(book)}[/bold]")
@@ -58,7 +65,18 @@ def print_findings(console: Console, book: str, findings: list[Finding]) -> None
         groups.setdefault(f.sheet, []).append(f)
     for sheet in sorted(groups, key=_sheet_order):
         console.print(f"\n[bold]{escape(sheet or '（整个文件）')}[/bold]")
+        per_code = Counter(f.code for f in groups[sheet])
+        shown: Counter = Counter()
         for f in groups[sheet]:
+            total = per_code[f.code]
+            if total > GROUP_OVER:
+                shown[f.code] += 1
+                if shown[f.code] > SHOWN_PER_CODE:
+                    if shown[f.code] == SHOWN_PER_CODE + 1:
+                        console.print(f"  [{_STYLE[f.severity]}]…[/] {escape(f.code)} 另有 "
+                                      f"{total - SHOWN_PER_CODE} 处（本表共 {total} 处；全部见 "
+                                      "--json 或工作簿的“校验结果”表）")
+                    continue
             where = f.cell + (f" {f.name}" if f.name else "")
             console.print(f"  [{_STYLE[f.severity]}]{f.severity.label}[/] "
                           f"{escape(where)}  {escape(f.code)}  {escape(f.message)}")

@@ -144,3 +144,52 @@ def test_workbook_names_the_module_in_its_xlwings_conf(built_template):
     ws = openpyxl.load_workbook(built_template)["xlwings.conf"]
     settings = {str(r[0]).upper(): r[1] for r in ws.iter_rows(values_only=True) if r[0]}
     assert settings["UDF MODULES"] == udf_vba.UDF_MODULE
+
+
+# --- the function wizard's descriptions (module udf_help) -------------------------------
+
+def test_every_argument_has_a_description():
+    helps = udf_vba.function_help()
+    assert sorted(helps) == sorted(selfeval_udfs.__all__)
+    for name, (doc, args) in helps.items():
+        params = list(inspect.signature(getattr(selfeval_udfs, name)).parameters)
+        assert doc == " ".join(getattr(selfeval_udfs, name).__doc__.split())[:255], name
+        assert args == [selfeval_udfs.ARGUMENT_HELP[name][p] for p in params], name
+        assert all(0 < len(a) <= 255 for a in args) and 0 < len(doc) <= 255, name
+
+
+def test_a_missing_argument_description_fails_the_build(monkeypatch):
+    monkeypatch.setitem(selfeval_udfs.ARGUMENT_HELP, "se_wan", {})
+    with pytest.raises(ValueError, match=r"se_wan.*amount"):
+        udf_vba.function_help()
+
+
+def test_help_module_is_ascii_and_registers_every_description_in_chinese():
+    # Compiled as shipped; run with Application.MacroOptions (not in the interpreter) standing
+    # in as a recorder: every function gets its Chinese description, the category and one
+    # description per argument, decoded from the ASCII source by ChrW.
+    name, source = udf_vba.generate_help()
+    source.encode("ascii")
+    app = ExcelApplication()
+    app.add_workbook()
+    app.add_module(_body(source), name=name)  # the module exactly as generated compiles
+    recorder = ExcelApplication()
+    recorder.add_workbook()
+    recorder.add_module(
+        "Public Registered As String\r\n"
+        "Public Sub MacroOptionsStub(Macro As String, Description As String, Category As String, "
+        "ArgumentDescriptions As Variant)\r\n"
+        '    Registered = Registered & Macro & "|" & Description & "|" & Category & "|" & '
+        'Join(ArgumentDescriptions, "/") & vbLf\r\n'
+        "End Sub\r\n", name="MacroOptionsStub")
+    recorder.add_module(_body(source).replace("Application.MacroOptions Macro:=", "MacroOptionsStub Macro:="),
+                        name=name)
+    recorder.run("RegisterFunctionHelp")
+    lines = recorder.evaluate("Registered").split("\n")[:-1]
+    helps = udf_vba.function_help()
+    assert len(lines) == len(helps)
+    for line, (function, (doc, args)) in zip(lines, helps.items()):
+        macro, description, category, arg_text = line.split("|")
+        assert macro.endswith("'!" + function)
+        assert (description, category, arg_text) == (doc, "绩效自评", "/".join(args))
+    assert recorder.evaluate('FunctionHelp("se_wan")(1)') == "金额（万元）"

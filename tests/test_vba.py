@@ -29,6 +29,23 @@ STUB = ("Public LastCommand As String\r\n"
         "Public Function RunPython(cmd As String)\r\n"
         "    LastCommand = cmd\r\n"
         "End Function\r\n")
+# Records what udf_help would hand Excel's Application.MacroOptions, which the interpreter
+# does not implement (the call itself is xlwings' own: Import Functions makes the same).
+MACRO_OPTIONS_STUB = (
+    "Public Registered As String\r\n"
+    "Public Sub MacroOptionsStub(Macro As String, Description As String, Category As String, "
+    "ArgumentDescriptions As Variant)\r\n"
+    "    Registered = Registered & Macro & \"|\" & Description & \"|\" & Category & \"|\" & "
+    "Join(ArgumentDescriptions, \"/\") & vbLf\r\n"
+    "End Sub\r\n"
+    "Public Sub ClearRegistered()\r\n"
+    "    Registered = \"\"\r\n"
+    "End Sub\r\n")
+
+
+def _help_with_stub(source: str) -> str:
+    assert source.count("Application.MacroOptions Macro:=") == 1
+    return _body(source).replace("Application.MacroOptions Macro:=", "MacroOptionsStub Macro:=")
 
 
 def _macros(path: Path) -> dict[str, str]:
@@ -49,6 +66,9 @@ def _app_with_our_module() -> ExcelApplication:
     app.add_workbook()
     for module in vba_project.our_modules():
         app.add_module(_body(module.source), name=module.name)
+    help_module = vba_project.udf_help_module()
+    app.add_module(_help_with_stub(help_module.source), name=help_module.name)
+    app.add_module(MACRO_OPTIONS_STUB, name="MacroOptionsStub")
     app.add_module(STUB, name="RunPythonStub")
     return app
 
@@ -162,8 +182,11 @@ def test_every_button_binds_to_an_existing_sub_that_sends_its_command(built_temp
     app = _app_with_our_module()
     for caption, macro in buttons.items():
         assert macro in subs, caption
+        app.evaluate("Registered") and app.run("ClearRegistered")
         app.run(macro)
         assert app.evaluate("LastCommand") == EXPECTED_COMMANDS[macro], caption
+        # each button registers the functions' descriptions first (module udf_help)
+        assert app.evaluate("Registered").count("'!se_") == 6, caption
 
 
 def test_each_command_reaches_its_python_entry_point(monkeypatch):
@@ -205,7 +228,7 @@ def test_udf_module_is_embedded(built_template):
     assert udf.name == "xlwings_udfs"
     assert macros[udf.name] == udf.source
     assert set(macros) == {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings",
-                           "Dictionary", udf.name}
+                           "Dictionary", udf.name, "udf_help"}
 
 
 def test_no_module_carries_a_compiled_cache(built_template):
@@ -218,7 +241,7 @@ def test_no_module_carries_a_compiled_cache(built_template):
         project = parse_vba_project(CFB.from_bytes(package.read("xl/vbaProject.bin")))
     offsets = {m.name: m.text_offset for m in project.modules}
     assert set(offsets) == {"ThisWorkbook", *layout.CODE_NAMES.values(), "SelfEval", "xlwings",
-                            "Dictionary", "xlwings_udfs"}
+                            "Dictionary", "xlwings_udfs", "udf_help"}
     assert set(offsets.values()) == {0}
 
 
@@ -233,7 +256,11 @@ def test_pyopenvba_reads_the_built_project_and_its_interpreter_runs_the_buttons(
         stored = book.vba_project().get_module("SelfEval").source
     app = ExcelApplication()
     app.add_workbook()
+    with ExcelFile(built_template) as book:
+        stored_help = book.vba_project().get_module("udf_help").source
     app.add_module(_body(stored), name="SelfEval")
+    app.add_module(_help_with_stub(stored_help), name="udf_help")
+    app.add_module(MACRO_OPTIONS_STUB, name="MacroOptionsStub")
     app.add_module(STUB, name="RunPythonStub")
     for caption, macro in _button_macros(built_template).items():
         app.run(macro)

@@ -99,3 +99,62 @@ def test_guide_says_what_to_do_when_the_buttons_do_nothing(built_template):
     for words in ("**属性**", "**常规**", "**解除锁定**", "**启用内容**", "**受信任位置**",
                   "**按钮没有反应时**"):
         assert words in WINDOWS_MD, words
+
+
+def _step(number: int) -> str:
+    return next(line for line in WINDOWS_MD.splitlines() if line.startswith(f"| {number} |"))
+
+
+def _excel_value(ev_values: dict, name: str):
+    value = ev_values[name]
+    return float(value) if hasattr(value, "is_finite") else value  # Decimal → Excel's double
+
+
+def test_the_release_tests_udf_steps_can_be_done_in_the_built_workbook(built_example):
+    # Every formula the manual test types goes into a cell that is unlocked on its protected
+    # sheet, empty, inside the trial area; every name it uses exists in the workbook; and
+    # the UDF, fed the workbook's values, gives what the step expects.
+    from selfeval_xl import datafile
+    from selfeval_xl.core import scoring
+    from udfs import selfeval_udfs
+
+    wb = openpyxl.load_workbook(built_example)
+    ws = wb[layout.SHEET_GUIDE]
+    assert ws.protection.sheet and not ws.protection.selectUnlockedCells
+    trial = wb.defined_names[builder_guide.TRIAL_NAME].attr_text
+    first, last = re.findall(r"\$C\$(\d+)", trial)
+    trial_cells = {f"C{r}" for r in range(int(first), int(last) + 1)}
+    assert f"C{first}:C{last}" in _step(14) and f"C{first}:C{last}" in WINDOWS_MD
+
+    ev = datafile.example()
+    values = {**vars(ev.expenditure), **vars(ev.basics),
+              "self_score": scoring.score(ev).total}
+    typed = re.findall(r"(C\d+) `(=se_\w+\([^`]*\))`", _step(14))
+    typed += re.findall(r"In (C\d+) type `(=se_grade\(96\))`", WINDOWS_MD)
+    assert len(typed) == 5
+    results = {}
+    for cell, formula in typed:
+        assert cell in trial_cells, cell
+        assert ws[cell].protection.locked is False and ws[cell].value is None, cell
+        function, args = re.fullmatch(r"=(se_\w+)\((.*)\)", formula).groups()
+        arguments = []
+        for arg in args.split(","):
+            if re.fullmatch(r"[\d.]+", arg):
+                arguments.append(float(arg))
+            else:
+                assert arg in wb.defined_names, (formula, arg)
+                arguments.append(_excel_value(values, arg))
+        results[formula] = getattr(selfeval_udfs, function)(*arguments)
+    assert results["=se_grade(96)"] == "优"
+    assert results["=se_diff(exp_total,exp_basic,exp_project)"] == -90.06
+    assert results["=se_grade(self_score)"] == "优"
+    assert results["=se_wan(exp_total)"] == "921.52"
+    paragraph = next(v for k, v in results.items() if k.startswith("=se_expenditure_text"))
+    step11 = re.findall(r"`([^`]+)`", _step(11))
+    assert step11 and all(part.strip(" …") in paragraph for part in step11 if "万元" in part)
+    # what fx shows, as step 14 quotes it, is what udf_help registers
+    from selfeval_xl.build import udf_vba
+
+    doc, args = udf_vba.function_help()["se_grade"]
+    assert "绩效自评" in _step(14) and udf_vba.HELP_CATEGORY == "绩效自评"
+    assert doc.startswith("自评等级：给出得分对应的等级") and f"`{args[0]}`" in _step(14)

@@ -46,6 +46,28 @@ __all__ = [
     "se_expenditure_text",
 ]
 
+# What Excel's function wizard (fx) shows for each argument, registered with
+# Application.MacroOptions (selfeval_xl/build/udf_vba.py); the docstring is the description.
+_INDICATOR_ARGS = {
+    "code": "指标编码，如 [@编码]", "weight": "分值", "method": "评分方法：比率/区间/扣分/是否/人工",
+    "target": "目标值（比率法的分母）", "actual": "实际值；是否法填“是”或“否”",
+    "threshold": "扣分起点", "step_size": "扣分步长", "per_step": "每步扣分",
+    "manual_score": "人工得分（人工评分法）", "bands": "区间评分表 tbl_bands（区间法用，可省略）",
+}
+ARGUMENT_HELP = {
+    "se_grade": {"score": "自评得分，如 self_score",
+                 "grades": "等级表 tbl_grades（可省略，省略时按 90/80/60 分档）"},
+    "se_indicator_score": _INDICATOR_ARGS,
+    "se_score_explanation": _INDICATOR_ARGS,
+    "se_wan": {"amount": "金额（万元）"},
+    "se_diff": {"total": "合计数，如 exp_total", "parts": "各组成部分（可多个单元格或区域）"},
+    "se_expenditure_text": {
+        "eval_year": "评价年度，如 eval_year", "self_ref": "报告中的自称，如 dept_self_ref",
+        "total": "部门整体支出（万元）", "general_budget": "一般公共预算支出", "gov_fund": "政府性基金预算支出",
+        "other": "其他资金支出", "basic": "基本支出", "personnel": "人员经费", "public_exp": "公用经费",
+        "project": "项目支出"},
+}
+
 
 class _ArgError(ValueError):
     """An argument Excel passed that the function cannot use; the text goes into the cell."""

@@ -156,7 +156,30 @@ def write_guide(ctx: SheetContext, styles: Styles, book) -> dict[tuple[str, ...]
         end = xl_rowcol_to_cell(row - 1, label_col, row_abs=True, col_abs=True)
         book.define_name(name, f"='{layout.SHEET_GUIDE}'!{start}:{end}")
         sources[choices] = f"={name}"
+    _write_trial_area(ctx, styles, book, row + 1, label_col)
     return sources
+
+
+# 使用说明 is protected, so a formula cannot be typed just anywhere: these unlocked cells are
+# where an officer (or the release test in docs/windows.md) tries the worksheet functions.
+TRIAL_NAME = "udf_trial"
+TRIAL_HEADING = "函数试用区"
+TRIAL_ROWS = 6
+TRIAL_NOTE = ("可在下方黄色单元格中输入公式试用自定义函数（需已安装 Python 和 selfeval-xl），"
+              "如 =se_grade(self_score)、=se_diff(exp_total,exp_basic,exp_project)；"
+              "用完可删除，不影响数据。")
+
+
+def _write_trial_area(ctx: SheetContext, styles: Styles, book, first: int, label_col: int) -> None:
+    write_value(ctx, first, label_col, TRIAL_HEADING, styles.get("subtitle"))
+    write_value(ctx, first, label_col + 1, TRIAL_NOTE, styles.get("note"))
+    ctx.ws.set_row(first, 36)
+    for i in range(TRIAL_ROWS):
+        write_value(ctx, first + 1 + i, label_col, f"试用 {i + 1}", styles.get("label"))
+        write_value(ctx, first + 1 + i, label_col + 1, None, styles.get("input", "General"))
+    start = xl_rowcol_to_cell(first + 1, label_col + 1, row_abs=True, col_abs=True)
+    end = xl_rowcol_to_cell(first + TRIAL_ROWS, label_col + 1, row_abs=True, col_abs=True)
+    book.define_name(TRIAL_NAME, f"='{layout.SHEET_GUIDE}'!{start}:{end}")
 
 
 def write_xlwings_conf(ctx: SheetContext, styles: Styles) -> None:

@@ -11,7 +11,9 @@ Sources (all ASCII, CRLF as the VBA editor exports them):
 - ``xlwings.bas`` and ``addin/Dictionary.cls`` from the installed xlwings package, exactly
   as shipped: what ``xlwings quickstart --standalone`` embeds, so no add-in is needed.
 - ``selfeval_xl.build.udf_vba.generate()`` when that module exists: the UDF module
-  (what xlwings' "Import Functions" would write, generated ahead of time).
+  (what xlwings' "Import Functions" would write, generated ahead of time), and
+  ``generate_help()``: the module registering their descriptions for the function wizard
+  (the ``Application.MacroOptions`` calls "Import Functions" makes).
 
 No compiled code is shipped (MS-OVBA 1.6, 2.3.4.1): the ``_VBA_PROJECT`` stream is the
 seven bytes the spec prescribes on write (version 0xFFFF, no PerformanceCache) and every
@@ -126,9 +128,17 @@ def udf_module() -> VbaModule:
     return VbaModule(name, source)
 
 
+def udf_help_module() -> VbaModule:
+    """The module registering the UDFs' descriptions (:func:`udf_vba.generate_help`)."""
+    from selfeval_xl.build import udf_vba
+
+    name, source = udf_vba.generate_help()
+    return VbaModule(name, crlf(source))
+
+
 def all_modules() -> list[VbaModule]:
     """Every non-document module of the project, in project order."""
-    modules = our_modules() + xlwings_modules() + [udf_module()]
+    modules = our_modules() + xlwings_modules() + [udf_module(), udf_help_module()]
     names = [m.name.casefold() for m in modules]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate VBA module names: {names}")

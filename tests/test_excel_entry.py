@@ -408,8 +408,11 @@ def test_validate_button_vba_runs_the_check_on_the_calling_book(book_path, monke
         body = "\r\n".join(line for line in module.source.split("\r\n")
                            if not line.startswith("Attribute "))
         app.add_module(body, name=module.name)
+    # RegisterFunctionHelp (module udf_help, tested in test_vba/test_udf_vba) calls Excel's
+    # MacroOptions, which the interpreter lacks: a no-op stands in here.
     app.add_module("Public LastCommand As String\r\nPublic Function RunPython(cmd As String)\r\n"
-                   "    LastCommand = cmd\r\nEnd Function\r\n", name="RunPythonStub")
+                   "    LastCommand = cmd\r\nEnd Function\r\n"
+                   "Public Sub RegisterFunctionHelp()\r\nEnd Sub\r\n", name="RunPythonStub")
     app.run("ValidateData")
     command = app.evaluate("LastCommand")
 

@@ -24,7 +24,7 @@ import click
 from selfeval_xl.cli import main
 
 DIST_NAME = "selfeval-xl"
-# The pinned wheels (pandas 3.1.1, python-calamine 0.9.1, xlwings 0.37.8) start at 3.11 on Windows.
+# The pinned wheels (python-calamine 0.9.1, xlwings 0.37.8) start at 3.11 on Windows.
 MIN_PYTHON = (3, 11)
 
 _PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*(;.*)?$")

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # One-time set-up, idempotent: system packages (LibreOffice for recalculation and PDF,
-# CJK fonts, poppler) when running as root and they are missing, then a virtualenv with
-# the project and its pinned dependencies. Called by `make example` and `make test`.
+# CJK fonts, poppler, chromium for the service's browser tests) when running as root and
+# they are missing, then a virtualenv with the project and its pinned dependencies. Called by `make example` and `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 APT_PACKAGES=(libreoffice-calc-nogui libreoffice-writer-nogui python3-uno
-              libreoffice-script-provider-python fonts-noto-cjk poppler-utils)
+              libreoffice-script-provider-python fonts-noto-cjk poppler-utils chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -21,8 +21,8 @@ if ((${#missing[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "setup: WARNING: missing system packages (${missing[*]}); PDF and LibreOffice" \
-         "tests need them: sudo apt-get install ${missing[*]}" >&2
+    echo "setup: WARNING: missing system packages (${missing[*]}); PDF, LibreOffice and" \
+         "browser tests need them: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 

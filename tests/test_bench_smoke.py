@@ -37,3 +37,13 @@ def test_bench_collect_prints_every_figure_on_a_small_inbox(tmp_path):
     assert fig["collect_pool_wall_s"] + fig["collect_summary_and_db_wall_s"] <= (
         fig["collect_wall_s"] + 0.1)
     assert fig["budget_5x_cpu_ms_per_file"] > 0 and fig["speedup_wall"] > 0
+
+
+def test_bench_server_prints_both_figures_and_the_ratio():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_server.py"),
+                           "--repeat", "1", "--json"],
+                          capture_output=True, text=True, check=True, timeout=600)
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert fig["repeat"] == 1 and fig["target_ratio"] == 2.0
+    assert fig["upload_result_median_s"] > 0 and fig["check_median_s"] > 0
+    assert "ratio" in proc.stdout.splitlines()[2]

@@ -48,9 +48,13 @@ def add_user(storage, username: str, dept: str, role: str) -> str:
               help="登录凭据只经加密连接发送（在 HTTPS 反向代理之后运行时必须打开）。")
 @click.option("--max-upload-mb", default=20, show_default=True, type=int, metavar="整数",
               help="上传文件大小上限（MB）。")
+@click.option("--timeout", default=30.0, show_default=True, type=float, metavar="秒",
+              help="每个上传文件的读取时限（超时即中止，给出原因）。")
+@click.option("--workers", default=None, type=int, metavar="整数",
+              help="同时检查的上传文件数（默认：处理器核数；其余排队）。")
 @click.option("--demo", is_flag=True,
               help="演示：建立一个财政局和两个部门账号（已有则重设密码），打印密码。")
-def serve_command(data, host, port, secure_cookies, max_upload_mb, demo):
+def serve_command(data, host, port, secure_cookies, max_upload_mb, timeout, workers, demo):
     """运行财政局内网服务：部门用浏览器上传工作簿，得到校验、得分和报告，并报送。
 
     没有财政局账号时不启动；默认只监听本机（127.0.0.1）。部署见 docs/server.md。
@@ -61,6 +65,9 @@ def serve_command(data, host, port, secure_cookies, max_upload_mb, demo):
 
         selfeval-xl serve --data 数据目录 --secure-cookies
     """
+    import os
+    from dataclasses import replace
+
     import uvicorn
 
     from selfeval_xl.web.app import MB, Settings, create_app
@@ -73,7 +80,10 @@ def serve_command(data, host, port, secure_cookies, max_upload_mb, demo):
                    f"  selfeval-xl users add --dept 财政局 --role bureau --data {data}", err=True)
         sys.exit(2)
     settings = Settings(data_dir=data, secure_cookies=secure_cookies,
-                        max_upload_bytes=max_upload_mb * MB)
+                        max_upload_bytes=max_upload_mb * MB,
+                        workers=workers or max(1, os.cpu_count() or 1))
+    settings.limits = replace(settings.limits, max_file_bytes=settings.max_upload_bytes,
+                              timeout=timeout)
     app = create_app(settings)
     click.echo(f"selfeval-xl 服务：http://{host}:{port}/  （数据目录 {data}）")
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True,

@@ -161,9 +161,8 @@ def _stderr_console():
 
 
 @main.command("trends")
-@click.option("--db", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              required=True, metavar="文件", help="collect 写出的 SQLite 数据库。")
-@click.option("--dept", default=None, metavar="名称", help="只看这个部门（部门名称）。")
+@click.option("--db", type=InputFile("文件"), required=True, help="collect 写出的 SQLite 数据库。")
+@click.option("--dept", default=None, metavar="部门名称", help="只看这个部门（部门名称）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 def trends_cmd(db: Path, dept: str | None, as_json: bool) -> None:
     """各部门跨年度的自评得分、等级和预算执行率（取每年最新读取的一份）。

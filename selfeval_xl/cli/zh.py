@@ -196,10 +196,36 @@ def _missing(exc: click.MissingParameter, ctx: click.Context) -> click.UsageErro
     return click.UsageError(f"缺少选项“{names}”。", ctx)
 
 
+# The metavar an option shows in --help when its author gave none (click would print the
+# type's English name: TEXT, INTEGER, PATH …).
+TYPE_METAVARS = {"text": "文字", "integer": "整数", "float": "数字", "boolean": "是/否",
+                 "integer range": "整数", "float range": "数字", "uuid": "UUID"}
+
+
+# Arguments are shown by name (click prints it upper-cased: USERNAME).
+ARGUMENT_METAVARS = {"username": "用户名", "book": "工作簿", "inputs": "文件或文件夹..."}
+
+
+def _metavar(param: click.Parameter) -> str | None:
+    if isinstance(param, click.Argument):
+        # An InputFile names itself (and click then marks an optional one [工作簿]).
+        if isinstance(param.type, InputFile):
+            return None
+        return ARGUMENT_METAVARS.get(param.name or "")
+    if isinstance(param.type, click.Path):
+        if not param.type.file_okay:
+            return "文件夹"
+        return "文件" if not param.type.dir_okay else "路径"
+    return TYPE_METAVARS.get(param.type.name)
+
+
 class ZhCommand(click.Command):
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = _metavar(param)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -221,6 +247,10 @@ class ZhGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         install()
         return super().main(*args, **kwargs)
+
+
+# Subgroups (``@main.group``) speak Chinese too, without taking a lazy top group's table.
+ZhGroup.group_class = ZhGroup
 
 
 install()

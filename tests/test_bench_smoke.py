@@ -47,3 +47,13 @@ def test_bench_server_prints_both_figures_and_the_ratio():
     assert fig["repeat"] == 1 and fig["target_ratio"] == 2.0
     assert fig["upload_result_median_s"] > 0 and fig["check_median_s"] > 0
     assert "ratio" in proc.stdout.splitlines()[2]
+
+
+
+def test_bench_cached_values_prints_both_cases():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_cached_values.py"),
+                           "--repeat", "1"], capture_output=True, text=True, check=True,
+                          timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].split() == ["case", "without", "(s)", "with", "(s)", "ratio"]
+    assert [line.split()[0] for line in lines[1:]] == ["build", "write-back"]

@@ -62,3 +62,21 @@ def test_users_reset_and_token(tmp_path):
     assert token.startswith("sxt_")
     assert storage.user_by_token(auth.token_hash(token))["username"] == "shili"
     assert run("users", "reset", "nobody", "--data", str(data)).exit_code == 2
+
+
+def test_serve_demo_makes_accounts_and_binds_loopback(tmp_path, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    r = run("serve", "--demo", "--data", str(tmp_path / "data"), "--timeout", "7")
+    assert r.exit_code == 0, r.output
+    lines = re.findall(r"用户名 (\S+)  密码 (\S+)", r.output)
+    assert [u for u, _ in lines] == ["财政局", "惠州市政务服务中心", "示例部门"]
+    storage = Storage(tmp_path / "data")
+    for username, password in lines:
+        assert auth.verify_password(storage.user_by_name(username)["password_hash"], password)
+    (app, kw), = calls
+    assert (kw["host"], kw["port"]) == ("127.0.0.1", 8000)
+    assert app.state.settings.limits.timeout == 7.0
+    assert app.state.settings.secure_cookies is False

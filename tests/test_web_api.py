@@ -400,7 +400,12 @@ def test_openapi_lists_the_api(world):
                  "/api/uploads/{upload_id}/submit", "/api/submissions",
                  "/api/submissions/{submission_id}", "/api/workbook"):
         assert path in paths, path
-    assert world["dept"].get("/docs").status_code == 200
+    page = world["dept"].get("/docs")
+    assert page.status_code == 200 and "<script>" not in page.text  # no inline script
+    assert '<script src="/static/swagger-ui-bundle.js" defer></script>' in page.text
+    assert "http" not in page.text
+    assert world["dept"].get("/openapi.json").json()["info"]["title"] == (
+        "selfeval-xl 部门整体支出绩效自评服务")
 
 
 # --- the year's workbook ---------------------------------------------------------------------
@@ -454,3 +459,39 @@ def test_htmx_upload_redirects_with_a_header(world, built_example):
     r = dept.post("/upload", files={"file": ("e.xlsm", built_example.read_bytes(), XLSM)},
                   data={"csrf_token": csrf(dept, "/")}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/uploads/")
+
+
+# --- every state-changing route refuses a request without the CSRF token --------------------
+
+def test_every_post_route_needs_the_csrf_token(world, built_example):
+    dept = world["dept"]
+    page = uploaded(dept, built_example)
+    upload_id = page.rsplit("/", 1)[1]
+    refused = "表单已失效（缺少或不符的安全令牌），请刷新页面后重试"
+    for url, kwargs in (
+            ("/login", {"data": {"username": DEPT, "password": "x"}}),
+            ("/logout", {}),
+            ("/password", {"data": {"current": "x", "new": "y" * 10, "repeat": "y" * 10}}),
+            ("/account/tokens", {"data": {"label": "x"}}),
+            ("/upload", {"files": {"file": ("e.xlsm", built_example.read_bytes(), XLSM)}}),
+            (f"/uploads/{upload_id}/submit", {"data": {"confirm_errors": "yes"}}),
+            ("/api/uploads", {"files": {"file": ("e.xlsm", built_example.read_bytes(), XLSM)}}),
+            (f"/api/uploads/{upload_id}/submit", {"json": {"confirm_errors": True}})):
+        r = dept.post(url, follow_redirects=False, **kwargs)
+        assert r.status_code == 403, url
+        assert refused in r.text, url
+    # Still signed in: nothing above took effect.
+    assert dept.get("/api/me").json()["dept_name"] == DEPT
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_libreoffice_is_read_the_same(world, built_example, soffice,
+                                                          tmp_path):
+    from selfeval_xl.render import libreoffice
+
+    xlsx = libreoffice.convert(built_example, "xlsx:Calc MS Excel 2007 XML", tmp_path)
+    assert xlsx.suffix == ".xlsx"
+    data = world["dept"].get("/api" + uploaded(world["dept"], xlsx)).json()
+    assert [c for c in cells(data["findings"]) if c[0] in {e[0] for e in EXAMPLE_ERRORS}] == (
+        EXAMPLE_ERRORS)
+    assert (data["score"], data["grade"]) == ("96.00", "优")

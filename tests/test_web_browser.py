@@ -164,4 +164,13 @@ def test_pages_load_nothing_from_elsewhere(browser, site):
     page.wait_for_load_state("networkidle")
     assert requested and all(r.startswith(url + "/") for r in requested), requested
     assert page.evaluate("typeof htmx") == "object"  # the vendored copy loaded
+    # The API page: Swagger UI from the package over the service's own OpenAPI document.
+    requested.clear()
+    page.goto(url + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert page.inner_text(".swagger-ui .info .title").startswith(
+        "selfeval-xl 部门整体支出绩效自评服务")
+    assert page.locator(".opblock-summary-path", has_text="/api/uploads").count() >= 1
+    page.wait_for_load_state("networkidle")
+    assert all(r.startswith(url + "/") for r in requested), requested
     context.close()

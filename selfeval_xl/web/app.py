@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="selfeval-xl 部门整体支出绩效自评服务", version=__version__,
                   description="上传自评工作簿：校验、评分、生成报告并报送财政局。"
                               "API 用法见 docs/server.md（令牌：Authorization: Bearer …）。",
-                  redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.storage = Storage(settings.data_dir, settings.db_url)
     app.state.sessions = auth.Sessions(secret_key(settings.data_dir), settings.session_max_age,
@@ -110,6 +110,12 @@ def create_app(settings: Settings) -> FastAPI:
         if exc.status == 403 and "修改初始密码" in exc.message:
             return RedirectResponse("/password", status_code=303)
         return error_page(request, exc.status, exc.message)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request):
+        # FastAPI's own page loads Swagger UI from a CDN with an inline script; this one
+        # serves the vendored copy and a script file, so the CSP stays strict.
+        return request.app.state.templates.TemplateResponse(request, "api_docs.html", {})
 
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)

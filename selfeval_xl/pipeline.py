@@ -41,13 +41,15 @@ class Outcome:
         return self.read.meta.get("readable", True) is not False
 
 
-def evaluate(read_result, *, today: date | None = None) -> Outcome:
+def evaluate(read_result, *, today: date | None = None, config=None) -> Outcome:
     """Check and score what a reader produced (from a file or from a live Excel book).
 
     Args:
         read_result: the reader's ReadResult.
         today: the date the date checks compare with (填报日期 not in the future); the
             front ends pass ``date.today()``, tests pass a fixed date or None (left out).
+        config: the report template in use, so findings name report sections as it
+            numbers them; the default template when None.
     """
     from selfeval_xl.core.checks import CheckContext, merge, run_checks
     from selfeval_xl.core.scoring import score
@@ -59,6 +61,10 @@ def evaluate(read_result, *, today: date | None = None) -> Outcome:
         findings = list(read_result.findings)
     else:
         ctx = CheckContext(locator=read_result.locator, meta=read_result.meta, today=today)
+        if config is not None:
+            from selfeval_xl.core.report.config import section_titles
+
+            ctx.sections = section_titles(config)
         findings = merge(list(read_result.findings), run_checks(ev, ctx))
     return Outcome(read=read_result, findings=findings, scorecard=score(ev))
 
@@ -96,6 +102,6 @@ def data_result(ev, path: str | Path | None = None):
     return ReadResult(ev, [], Locator.from_layout(), meta)
 
 
-def evaluate_path(path: str | Path, *, today: date | None = None) -> Outcome:
+def evaluate_path(path: str | Path, *, today: date | None = None, config=None) -> Outcome:
     """Read a workbook or data file (:func:`read_path`), then :func:`evaluate` it."""
-    return evaluate(read_path(path), today=today)
+    return evaluate(read_path(path), today=today, config=config)

@@ -218,8 +218,9 @@ def test_tasks_run_points_into_the_paragraph():
 
 def test_literal_braces_in_officer_text_are_filled_once():
     ev = dataclasses.replace(EV, tasks=(KeyTask(1, "甲{{评价年度}}。", "", ("写作{{受理业务}}。",)),))
+    # (one task with one point: neither is numbered, a list of one is not a list)
     assert _section_texts(_doc(ev), "年度总体工作和重点工作任务") == [
-        "1.甲{评价年度}。一是写作{受理业务}。"]
+        "甲{评价年度}。写作{受理业务}。"]
 
 
 def test_score_sentence_ends_the_conclusions():

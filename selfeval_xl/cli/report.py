@@ -103,20 +103,20 @@ def _no_progress(_: str) -> Iterator[None]:
     yield
 
 
-def _evaluate_book(book: Path):
-    outcome = pipeline.evaluate_path(book, today=date.today())
+def _evaluate_book(book: Path, cfg):
+    outcome = pipeline.evaluate_path(book, today=date.today(), config=cfg)
     if not outcome.readable:  # not a workbook at all: no report to make
         reason = "；".join(f.message for f in outcome.findings) or "无法读取"
         raise ReportInputError(f"无法读取工作簿 {book}：{reason}")
     return outcome
 
 
-def _evaluate_data(path: Path | None):
+def _evaluate_data(path: Path | None, cfg):
     try:
         ev = datafile.example() if path is None else datafile.load(path)
     except (OSError, ValueError) as exc:
         raise ReportInputError(f"无法读取数据文件 {path}：{exc}") from exc
-    return pipeline.evaluate(pipeline.data_result(ev, path), today=date.today())
+    return pipeline.evaluate(pipeline.data_result(ev, path), today=date.today(), config=cfg)
 
 
 def produce(*, book: Path | None = None, data: Path | None = None, example: bool = False,
@@ -161,11 +161,11 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
         if problem:
             raise ReportInputError(problem)
         with step("读取并校验工作簿"):
-            outcome = _evaluate_book(book)
+            outcome = _evaluate_book(book, cfg)
         kind, source = ("example" if example else "workbook"), book
     else:
         with step("读取并校验数据"):
-            outcome = _evaluate_data(data)
+            outcome = _evaluate_data(data, cfg)
         kind, source = ("example" if example else "data"), data
     ev, findings, scorecard = outcome.evaluation, outcome.findings, outcome.scorecard
     doc = build_document(ev, scorecard, findings, config=cfg, override=allow_errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from typing import Callable
@@ -28,11 +29,28 @@ class CheckContext:
             that need an entry do nothing when it is absent.
         today: the date "now" for checks about the future (填报日期, 评价年度); None
             leaves those checks out, which keeps the checks pure and repeatable.
+        sections: report content kind → its section's numbered title in the report
+            template in use (``config.section_titles``), for findings that point at the
+            report; the default template's when not given.
     """
 
     locator: Locator = field(default_factory=Locator.from_layout)
     meta: dict = field(default_factory=dict)
     today: date | None = None
+    sections: dict = field(default_factory=lambda: dict(_default_sections()))
+
+    def section(self, kind: str) -> str:
+        """“一（二）年度总体工作和重点工作任务” for a content kind; "" when the template
+        does not show that content."""
+        title = self.sections.get(kind)
+        return f"“{title}”" if title else ""
+
+
+@lru_cache(maxsize=1)
+def _default_sections() -> dict:
+    from selfeval_xl.core.report import config
+
+    return config.section_titles(config.default())
 
 
 Check = Callable[[Evaluation, CheckContext], "list[Finding]"]

@@ -48,7 +48,7 @@ def check_tasks(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """年度重点工作任务: present, titled, numbered 1, 2, 3…."""
     if not ev.tasks:
         return [make("TASKS_EMPTY", WARNING, ctx.locator.table(T_TASKS),
-                     "未填写年度总体工作和重点工作任务，报告“（二）”将为空")]
+                     f"未填写年度总体工作和重点工作任务，报告{ctx.section('tasks')}将为空")]
     out = []
     for i, task in enumerate(ev.tasks):
         if not task.title.strip():
@@ -85,7 +85,7 @@ def check_goals(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """部门整体支出绩效目标: present, not blank, numbered 1, 2, 3…."""
     if not ev.goals:
         return [make("GOALS_EMPTY", WARNING, ctx.locator.table(T_GOALS),
-                     "未填写部门整体支出绩效目标，报告“（三）”将为空")]
+                     f"未填写部门整体支出绩效目标，报告{ctx.section('goals')}将为空")]
     out = []
     for i, goal in enumerate(ev.goals):
         if not goal.text.strip():

@@ -87,7 +87,7 @@ def check_conclusions(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """自评结论 has at least one point and no blank one."""
     if not ev.conclusions:
         return [make("CONCLUSIONS_EMPTY", WARNING, ctx.locator.table(T_CONCLUSIONS),
-                     "未填写自评结论要点，报告“（一）自评结论”只有得分句")]
+                     f"未填写自评结论要点，报告{ctx.section('conclusions')}只有得分句")]
     return [make("CONCLUSION_BLANK", WARNING, ctx.locator.cell(T_CONCLUSIONS, i, "text"),
                  f"自评结论第 {i + 1} 点为空")
             for i, text in enumerate(ev.conclusions) if not text.strip()]
@@ -97,7 +97,7 @@ def check_analysis(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """指标分析 paragraphs: a heading, level 1 or 2, some text."""
     if not ev.analysis:
         return [make("ANALYSIS_EMPTY", WARNING, ctx.locator.table(T_ANALYSIS),
-                     "未填写部门整体支出绩效指标分析，报告“（二）”将为空")]
+                     f"未填写部门整体支出绩效指标分析，报告{ctx.section('analysis')}将为空")]
     out = []
     cell = ctx.locator.cell
     for i, para in enumerate(ev.analysis):

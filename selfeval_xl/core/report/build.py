@@ -83,22 +83,43 @@ def _dept_functions(c: _Ctx) -> list[Block]:
     return [Paragraph(c.fill(text))] if text else []
 
 
+def _points(c: _Ctx, texts: list[str]) -> str:
+    """Texts run into one paragraph as 一是…二是… (the seed's task points); a single one is
+    not numbered: "一是" needs a "二是"."""
+    texts = [c.fill(t.strip()) for t in texts if t.strip()]
+    if len(texts) == 1:
+        return texts[0]
+    return "".join(c.fmt(c.wording["task_point"], ordinal=cn_number(j), text=t)
+                   for j, t in enumerate(texts, start=1))
+
+
+def _numbered(style: str, texts: list[str], leads: list[str] | None = None) -> list[Block]:
+    """One paragraph per item, numbered in the template's style; one item alone is a plain
+    paragraph (a list of one is not a list)."""
+    leads = leads or [""] * len(texts)
+    if len(texts) == 1:
+        return [Paragraph(leads[0] + texts[0])]
+    return [NumberedPoint(config_mod.item_number(style, i), text, lead=lead)
+            for i, (text, lead) in enumerate(zip(texts, leads), start=1)]
+
+
 def _tasks(c: _Ctx) -> list[Block]:
     # The seed runs a task's points into its paragraph: "1.标题。正文一是…。二是…。"
-    out: list[Block] = []
-    for i, task in enumerate(c.ev.tasks, start=1):
-        points = "".join(
-            c.fmt(c.wording["task_point"], ordinal=cn_number(j), text=c.fill(p.strip()))
-            for j, p in enumerate((p for p in task.points if p.strip()), start=1)
-        )
-        out.append(NumberedPoint(f"{i}.", c.fill(task.body.strip()) + points,
-                                 lead=c.fill(task.title.strip())))
-    return out
+    texts = [c.fill(t.body.strip()) + _points(c, list(t.points)) for t in c.ev.tasks]
+    leads = [c.fill(t.title.strip()) for t in c.ev.tasks]
+    return _numbered(c.cfg.numbering["tasks"], texts, leads)
 
 
 def _goals(c: _Ctx) -> list[Block]:
-    goals = [g for g in c.ev.goals if g.text.strip()]
-    return [NumberedPoint(f"{i}.", c.fill(g.text.strip())) for i, g in enumerate(goals, start=1)]
+    goals = [g.text for g in c.ev.goals if g.text.strip()]
+    layout = c.cfg.numbering["goals"]
+    if not goals:
+        return []
+    if layout == "points":
+        return [Paragraph(_points(c, goals))]
+    if layout == "paragraph":
+        return [Paragraph("".join(c.fill(g.strip()) for g in goals))]
+    return _numbered(c.cfg.numbering["goal_items"], [c.fill(g.strip()) for g in goals])
 
 
 def _present(value: Decimal | None) -> bool:
@@ -142,8 +163,8 @@ def _expenditure(c: _Ctx) -> list[Block]:
 
 
 def _conclusions(c: _Ctx) -> list[Block]:
-    points = [p for p in c.ev.conclusions if p.strip()]
-    return [NumberedPoint(f"{i}.", c.fill(p.strip())) for i, p in enumerate(points, start=1)]
+    points = [c.fill(p.strip()) for p in c.ev.conclusions if p.strip()]
+    return _numbered(c.cfg.numbering["conclusions"], points) if points else []
 
 
 def _score_sentence(c: _Ctx) -> list[Block]:

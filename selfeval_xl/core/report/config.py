@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,23 @@ CONTENT_KINDS = (
     "outputs_table",
     "scores_table",
 )
+
+# How the officer's lists are numbered (``numbering`` in the template). Item styles put
+# the number before each paragraph; goal layouts say whether goals are a numbered list,
+# 一是/二是 points in one paragraph, or one plain paragraph. A single item is never numbered.
+ITEM_STYLES = ("1.", "1、", "（1）")
+GOAL_LAYOUTS = ("list", "points", "paragraph")
+DEFAULT_NUMBERING = {"tasks": "1.", "goals": "list", "goal_items": "1.", "conclusions": "1."}
+
+# Every key a template may hold, as the default template's shape: a dict lists its keys,
+# a list of dicts describes its items; keys starting with "_" are comments.
+_SCHEMA_EXTRA = {
+    "format": None, "title": None, "numbering": {k: None for k in DEFAULT_NUMBERING},
+    "header": {"separator": None, "date_format": None, "zero_count": None,
+               "lines": [{"label": None, "field": None}]},
+    "sections": None,  # checked by _section
+}
+_SECTION_KEYS = ("title", "content", "sections")
 
 # Header fields a template may print, all from Basics.
 HEADER_FIELDS = ("dept_name", "dept_self_ref", "sub_unit_count", "preparer", "phone",
@@ -72,6 +89,35 @@ class ReportConfig:
     zero_count: str
     sections: tuple[Section, ...]
     wording: dict
+    numbering: dict = field(default_factory=lambda: dict(DEFAULT_NUMBERING))
+
+
+def item_number(style: str, n: int) -> str:
+    """The number of the n-th item in a numbering style: "1." → "2.", "（1）" → "（2）"."""
+    return style.replace("1", str(n), 1)
+
+
+def section_titles(cfg: ReportConfig) -> dict[str, str]:
+    """Content kind → the numbered title of the first section that shows it, as the
+    template numbers it ("tasks" → "（二）年度总体工作和重点工作任务"), so a finding that
+    points at the report names the section the officer will see."""
+    from selfeval_xl.core.report.document import cn_number, numbering
+
+    out: dict[str, str] = {}
+
+    def walk(sections: tuple[Section, ...], level: int, parent: str) -> None:
+        for n, sec in enumerate(sections, start=1):
+            number = numbering(level, n)
+            # 一、 at the top; below it the parent's numeral leads, as reports write 二（一）.
+            label = f"{parent}{number}{sec.title}"
+            for item in sec.content:
+                kind = item if isinstance(item, str) else ""
+                if kind and kind not in out:
+                    out[kind] = label
+            walk(sec.sections, level + 1, cn_number(n) if level == 1 else parent + number)
+
+    walk(cfg.sections, 1, "")
+    return out
 
 
 def _default_dict() -> dict:
@@ -87,6 +133,74 @@ def _merge(base: dict, over: dict) -> dict:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
+    return out
+
+
+def _unknown_keys(value: Any, shape: Any, path: str) -> list[str]:
+    """Keys in ``value`` that ``shape`` does not have (paths like "wording.expenditure.leed")."""
+    out: list[str] = []
+    if isinstance(shape, dict) and isinstance(value, dict):
+        for key, sub in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if str(key).startswith("_"):
+                continue
+            if key not in shape:
+                out.append(where)
+            else:
+                out += _unknown_keys(sub, shape[key], where)
+    elif isinstance(shape, list) and shape and isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _unknown_keys(item, shape[0], f"{path}[{i}]")
+    return out
+
+
+def _shape(default: dict) -> dict:
+    shape = dict(_SCHEMA_EXTRA)
+    shape["wording"] = default.get("wording", {})
+    return shape
+
+
+def check_keys(d: dict, source: str = "") -> None:
+    """Refuse a template that has a key the program does not know (a misspelt one does
+    nothing silently otherwise), naming the key and the file.
+
+    Raises:
+        ConfigError: the first unknown keys, in Chinese.
+    """
+    unknown = _unknown_keys(d, _shape(_default_dict()), "")
+    unknown += _unknown_section_keys(d.get("sections"), "sections")
+    if unknown:
+        where = f"报告模板“{source}”" if source else "报告模板"
+        raise ConfigError(f"{where}中有程序不认识的设置：{'、'.join(unknown)}。"
+                          "请检查拼写（可用的设置见 docs/report.md）；未生成任何文件。")
+
+
+def _unknown_section_keys(sections: Any, path: str) -> list[str]:
+    out: list[str] = []
+    if not isinstance(sections, list):
+        return out
+    for i, sec in enumerate(sections):
+        if not isinstance(sec, dict):
+            continue
+        for key in sec:
+            if not str(key).startswith("_") and key not in _SECTION_KEYS:
+                out.append(f"{path}[{i}].{key}")
+        out += _unknown_section_keys(sec.get("sections"), f"{path}[{i}].sections")
+    return out
+
+
+def _numbering(d: Any) -> dict:
+    if not isinstance(d, dict):
+        raise ConfigError("模板 numbering 应为对象")
+    out = dict(DEFAULT_NUMBERING)
+    out.update(d)
+    for key in ("tasks", "goal_items", "conclusions"):
+        if out[key] not in ITEM_STYLES:
+            raise ConfigError(f"模板 numbering.{key}“{out[key]}”不受支持，"
+                              f"可用：{'、'.join(ITEM_STYLES)}")
+    if out["goals"] not in GOAL_LAYOUTS:
+        raise ConfigError(f"模板 numbering.goals“{out['goals']}”不受支持，可用：list（编号列表）、"
+                          "points（一是、二是……连成一段）、paragraph（一段）")
     return out
 
 
@@ -116,14 +230,18 @@ def _section(d: Any, path: str, depth: int) -> Section:
     )
 
 
-def from_dict(d: dict, *, merge_default: bool = True) -> ReportConfig:
+def from_dict(d: dict, *, merge_default: bool = True, source: str = "") -> ReportConfig:
     """A ReportConfig from a template dict (merged over the default unless told not to).
 
+    Args:
+        source: the file it came from, named in messages.
+
     Raises:
-        ConfigError: the template is malformed.
+        ConfigError: the template is malformed or has a key the program does not know.
     """
     if not isinstance(d, dict):
         raise ConfigError("模板应为 JSON 对象")
+    check_keys(d, source)
     fmt = d.get("format", FORMAT)
     if fmt != FORMAT:
         raise ConfigError(f"模板格式“{fmt}”不受支持，应为“{FORMAT}”")
@@ -151,6 +269,7 @@ def from_dict(d: dict, *, merge_default: bool = True) -> ReportConfig:
         zero_count=str(header.get("zero_count", "无")),
         sections=tuple(_section(s, f"sections[{i}]", 1) for i, s in enumerate(sections)),
         wording=data.get("wording", {}),
+        numbering=_numbering(data.get("numbering", {})),
     )
 
 
@@ -172,7 +291,7 @@ def load(path: str | Path | None = None) -> ReportConfig:
         d = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"报告模板“{path}”不是有效的 JSON，{syntax_message(exc)}。") from None
-    return from_dict(d)
+    return from_dict(d, source=str(path))
 
 
 def default() -> ReportConfig:

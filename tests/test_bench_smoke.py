@@ -49,7 +49,6 @@ def test_bench_server_prints_both_figures_and_the_ratio():
     assert "ratio" in proc.stdout.splitlines()[2]
 
 
-
 def test_bench_cached_values_prints_both_cases():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_cached_values.py"),
                            "--repeat", "1"], capture_output=True, text=True, check=True,

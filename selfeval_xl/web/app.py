@@ -2,7 +2,8 @@
 
 ``create_app(Settings(data_dir=...))`` gives a complete FastAPI app; ``selfeval-xl serve``
 runs it under uvicorn and the tests drive it with FastAPI's TestClient. Routes live in one
-module per job (``routes_auth``, ``routes_pages``, ``routes_api``, ``routes_files``).
+module per job (``routes_auth``, ``routes_pages``, ``routes_api``, ``routes_files``, and the
+bureau's desk ``routes_desk``).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def secret_key(data_dir: Path) -> bytes:
 
 def create_app(settings: Settings) -> FastAPI:
     """A ready service over ``settings.data_dir``."""
-    from selfeval_xl.web import routes_api, routes_auth, routes_files, routes_pages
+    from selfeval_xl.web import routes_api, routes_auth, routes_desk, routes_files, routes_pages
+    from selfeval_xl.web.desk_store import DeskStore
     from selfeval_xl.web.analysis import Analyser
 
     app = FastAPI(title="selfeval-xl 部门整体支出绩效自评服务", version=__version__,
@@ -81,6 +83,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.analyser = Analyser(settings.limits, settings.workers)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(version=__version__)
+    app.state.desk = DeskStore(app.state.storage)
+    # The department's pages show the bureau's decisions (status and comment).
+    templates.env.globals.update(desk_reviews=app.state.desk.reviews_of,
+                                 desk_returned=app.state.desk.returned_of)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -121,6 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_pages.router)
     app.include_router(routes_files.router)
     app.include_router(routes_api.router)
+    app.include_router(routes_desk.router)
     return app
 
 

@@ -56,3 +56,16 @@ def test_bench_cached_values_prints_both_cases():
     lines = proc.stdout.strip().splitlines()
     assert lines[0].split() == ["case", "without", "(s)", "with", "(s)", "ratio"]
     assert [line.split()[0] for line in lines[1:]] == ["build", "write-back"]
+
+
+def test_bench_desk_prints_every_figure_on_a_small_service():
+    proc = subprocess.run(
+        [sys.executable, "-W", "ignore", str(ROOT / "bench" / "bench_desk.py"), "-n", "12",
+         "--repeat", "1", "--json"], capture_output=True, text=True, check=True, timeout=600)
+    fig = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (fig["departments"], fig["submissions"], fig["rows_on_page"]) == (12, 24, 12)
+    assert sum(fig["status_counts"].values()) == 12
+    assert fig["status_counts"]["returned"] == 1 and fig["status_counts"]["accepted"] == 1
+    for key in ("first_request_s", "page_median_s", "sorted_median_s", "api_median_s",
+                "floor_median_s"):
+        assert fig[key] > 0, key

@@ -3,8 +3,9 @@ filtering, searching, chart figures and the figures changed between versions."""
 
 from decimal import Decimal
 
-from selfeval_xl.bureau.dashboard import (build_rows, changed_figures, chart_data, select_rows,
-                                          status_counts, status_of)
+from selfeval_xl.bureau.dashboard import (build_rows, changed_figures, chart_data,
+                                          indicator_averages, select_rows, status_counts,
+                                          status_of)
 
 DEPTS = [{"name": "甲局", "code": "101", "contact": "张三"},
          {"name": "乙局", "code": "102", "contact": "李四"},
@@ -71,7 +72,7 @@ def test_chart_data():
                   {"code": "2.1.1", "level3": "预算完成率", "weight": "10", "score": "7"},
                   {"code": "10.1", "level3": "其他", "weight": "5", "score": "5"},
                   {"code": "3.2.1", "level3": "社会效益", "weight": "5", "score": None}]
-    data = chart_data(rows(), indicators)
+    data = chart_data(rows(), indicator_averages(indicators))
     assert data["score_counts"] == [1, 0, 1, 2, 1, 1]      # 59.99 | - | 70 | 81.5, 88 | 92.25 | 96
     assert data["grade_counts"] == [2, 2, 1, 1]
     assert data["scatter"] == [[95.0, 96.0, "甲局"], [70.0, 81.5, "乙局"], [100.0, 70.0, "丙局"],

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from selfeval_xl.build.builder import build_workbook
+from selfeval_xl.bureau.dashboard import indicator_averages
 from selfeval_xl.datafile import example
 from test_verify import clean_example
 from web_helpers import ACCOUNTS, BUREAU, DEPT, OTHER_DEPT, csrf, make_app, signed_in
@@ -167,6 +168,12 @@ def test_charts_data(world):
     assert charts["grade_counts"] == [2, 0, 0, 0]
     assert sorted(charts["scatter"]) == [[76.79, 96.0, OTHER_DEPT]]  # the seed has no budget
     assert charts["indicator_average"][0][:2] == ["1.1.1", "绩效目标合理性"]
+    # the database's aggregate (floats, for the chart) equals the exact pure computation
+    desk = world["app"].state.desk
+    ids = [s["id"] for s in desk.latest_of_year(2022).values()]
+    assert sorted(desk.indicator_averages(ids)) == sorted(
+        indicator_averages(desk.indicators_of_many(ids)))
+    assert len(charts["indicator_average"]) == 24
 
 
 def test_return_comment_resubmit_and_versions(world):

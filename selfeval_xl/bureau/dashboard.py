@@ -64,7 +64,7 @@ class DeskRow:
         """The sort value of a column (None sorts last)."""
         sub = self.submission or {}
         if key in ("name", "code", "contact"):
-            return getattr(self, key)
+            return getattr(self, key) or None  # a department off the list has no code
         if key == "status":
             return list(STATUSES).index(self.status)
         if key == "score":
@@ -166,12 +166,13 @@ SCORE_BANDS = ((0, 60, "<60"), (60, 70, "60–70"), (70, 80, "70–80"), (80, 90
 GRADES = ("优", "良", "中", "差")
 
 
-def chart_data(rows: Sequence[DeskRow], indicators: Iterable[Mapping] = ()) -> dict:
+def chart_data(rows: Sequence[DeskRow], averages: Iterable[tuple[str, str, float]] = ()) -> dict:
     """The four charts of the year, as plain data for ECharts.
 
     Args:
         rows: dashboard rows (only submitted ones count).
-        indicators: indicator rows of the latest submissions (code, level3, weight, score).
+        averages: (code, 三级指标, average score rate in %) per indicator, e.g. from
+            :func:`indicator_averages` or the database's own aggregate.
     """
     subs = [r for r in rows if r.submission is not None]
     scores = [(r, float(s)) for r in subs if (s := _decimal(r.submission.get("score"))) is not None]
@@ -179,6 +180,15 @@ def chart_data(rows: Sequence[DeskRow], indicators: Iterable[Mapping] = ()) -> d
     grades = [sum(r.submission.get("grade") == g for r in subs) for g in GRADES]
     scatter = [[round(r.submission["exec_rate"] * 100, 2), v, r.name] for r, v in scores
                if r.submission.get("exec_rate") is not None]
+    average = [[code, name, rate] for code, name, rate in sorted(averages, key=lambda a: _code_key(a[0]))]
+    return {"score_bands": [b[2] for b in SCORE_BANDS], "score_counts": dist,
+            "grades": list(GRADES), "grade_counts": grades, "scatter": scatter,
+            "indicator_average": average}
+
+
+def indicator_averages(indicators: Iterable[Mapping]) -> list[tuple[str, str, float]]:
+    """(code, 三级指标, average of score ÷ weight in %, 2 decimals) over indicator rows
+    (code, level3, weight, score); rows without a weight or a score are left out."""
     per: dict[str, list] = {}
     for ind in indicators:
         weight, got = _decimal(ind.get("weight")), _decimal(ind.get("score"))
@@ -186,11 +196,7 @@ def chart_data(rows: Sequence[DeskRow], indicators: Iterable[Mapping] = ()) -> d
             entry = per.setdefault(ind["code"], [ind.get("level3") or "", Decimal(0), 0])
             entry[1] += got / weight
             entry[2] += 1
-    average = [[code, name, round(float(total / n * 100), 2)]
-               for code, (name, total, n) in sorted(per.items(), key=lambda kv: _code_key(kv[0]))]
-    return {"score_bands": [b[2] for b in SCORE_BANDS], "score_counts": dist,
-            "grades": list(GRADES), "grade_counts": grades, "scatter": scatter,
-            "indicator_average": average}
+    return [(code, name, round(float(total / n * 100), 2)) for code, (name, total, n) in per.items()]
 
 
 def _code_key(code: str) -> tuple:

@@ -175,7 +175,8 @@ def cross_deviations(current: Sequence[Digest],
     get no findings themselves. A department's own versions never count as identical.
     Returns {key: findings} for the keys of ``current`` that have any.
     """
-    every = list(current) + [h for h in history if h.key not in {c.key for c in current}]
+    keys = {c.key for c in current}
+    every = list(current) + [h for h in history if h.key not in keys]
     by_narrative: dict[tuple[str, int, str], bool] = {}
     by_content: dict[tuple[int, str], set[str]] = {}
     for d in every:

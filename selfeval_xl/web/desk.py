@@ -30,12 +30,15 @@ def lines_of(indicators: list[dict]) -> list[IndicatorLine]:
                           _dec(i.get("score"))) for i in indicators]
 
 
-def deviations_of(desk: DeskStore, subs: list[dict], year: int) -> dict[int, list[dict]]:
+def deviations_of(desk: DeskStore, subs: list[dict], year: int,
+                  latest: dict[str, dict] | None = None) -> dict[int, list[dict]]:
     """Every deviation warning of ``subs`` (submissions of ``year``): their own (stored
     with the upload's record) plus those that compare them with the year's other
-    departments (latest versions) and with every submission of the year before."""
-    others = [s for s in desk.latest_of_year(year).values()
-              if s["id"] not in {x["id"] for x in subs}]
+    departments (latest versions, ``latest`` when the caller has them) and with every
+    submission of the year before."""
+    mine = {x["id"] for x in subs}
+    latest = desk.latest_of_year(year) if latest is None else latest
+    others = [s for s in latest.values() if s["id"] not in mine]
     before = desk.submissions_of_years([year - 1])
     digests = desk.digests_of([s["id"] for s in subs] + [s["id"] for s in others]
                               + [s["id"] for s in before])
@@ -66,19 +69,18 @@ def year_view(desk: DeskStore, year: int) -> YearView:
     latest = desk.latest_of_year(year)
     subs = list(latest.values())
     ids = [s["id"] for s in subs]
-    deviations = deviations_of(desk, subs, year) if subs else {}
-    indicators = desk.indicators_of_many(ids)
-    by_sub: dict[int, list[dict]] = {}
-    for ind in indicators:
-        by_sub.setdefault(ind["submission_id"], []).append(ind)
+    deviations = deviations_of(desk, subs, year, latest) if subs else {}
     spot = desk.spot_scores_of(ids)
+    by_sub: dict[int, list[dict]] = {}
+    for ind in desk.indicators_of_many(list(spot)):  # only the spot-checked need their rows
+        by_sub.setdefault(ind["submission_id"], []).append(ind)
     diffs = {}
     for sid, scores in spot.items():
         c = compare(lines_of(by_sub.get(sid, [])), {k: Decimal(v) for k, v in scores.items()})
         if c.diff_total is not None:
             diffs[sid] = c.diff_total
     rows = build_rows(depts, latest, deviations, diffs, desk.latest_comments(ids))
-    return YearView(year, rows, chart_data(rows, indicators), len(depts))
+    return YearView(year, rows, chart_data(rows, desk.indicator_averages(ids)), len(depts))
 
 
 def spot_comparison(desk: DeskStore, sub: dict) -> Comparison:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import (Column, Integer, MetaData, String, Table, Text, UniqueConstraint, delete,
-                        func, insert, select, update)
+from sqlalchemy import (Column, Float, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        cast, delete, func, insert, select, update)
 
 from selfeval_xl.bureau.departments import Department
-from selfeval_xl.web.storage import Storage, now, submissions, uploads
+from selfeval_xl.web.storage import Storage, indicator_scores, now, submissions, uploads
 
 desk_metadata = MetaData()
 
@@ -125,7 +125,7 @@ class DeskStore:
         q = select(submissions).join(top, (submissions.c.dept_name == top.c.dept_name)
                                      & (submissions.c.version == top.c.v)).where(
             submissions.c.eval_year == year)
-        return {r["dept_name"]: r for r in self.storage._all(q)}
+        return {r["dept_name"]: r for r in self._rows(q)}
 
     def versions(self, dept_name: str, year: int) -> list[dict]:
         """Every version of a department's submission for a year, oldest first."""
@@ -134,18 +134,37 @@ class DeskStore:
             .order_by(submissions.c.version))
 
     def submissions_of_years(self, years: Iterable[int]) -> list[dict]:
-        return self.storage._all(select(submissions.c.id, submissions.c.dept_name,
-                                        submissions.c.eval_year)
-                                 .where(submissions.c.eval_year.in_(list(years))))
+        return self._rows(select(submissions.c.id, submissions.c.dept_name,
+                                 submissions.c.eval_year)
+                          .where(submissions.c.eval_year.in_(list(years))))
 
     def indicators_of_many(self, ids: Sequence[int]) -> list[dict]:
-        from selfeval_xl.web.storage import indicator_scores
-
+        """The indicator rows (code, level3, weight, score) of the submissions ``ids``."""
         if not ids:
             return []
-        return self.storage._all(select(indicator_scores).where(
-            indicator_scores.c.submission_id.in_(list(ids)))
-            .order_by(indicator_scores.c.submission_id, indicator_scores.c.seq))
+        c = indicator_scores.c
+        return self._rows(select(c.submission_id, c.code, c.level3, c.weight, c.score)
+                          .where(c.submission_id.in_(list(ids))).order_by(c.submission_id, c.seq))
+
+    def indicator_averages(self, ids: Sequence[int]) -> list[tuple[str, str, float]]:
+        """(code, 三级指标, average score ÷ weight in %) over the submissions ``ids``, for
+        the chart (floats: a chart needs no cents); one query instead of 24 rows a file."""
+        if not ids:
+            return []
+        c = indicator_scores.c
+        weight, score = cast(c.weight, Float), cast(c.score, Float)
+        q = (select(c.code, func.max(c.level3), func.avg(score / weight * 100))
+             .where(c.submission_id.in_(list(ids)), weight > 0, c.score.is_not(None),
+                    c.score != "").group_by(c.code))
+        with self.engine.connect() as con:
+            return [(code, name or "", round(avg, 2)) for code, name, avg in con.execute(q)]
+
+    def _rows(self, query) -> list[dict]:
+        """Rows as dicts, built from plain tuples (SQLAlchemy's mappings cost ~10 µs a row)."""
+        with self.engine.connect() as con:
+            result = con.execute(query)
+            keys = list(result.keys())
+            return [dict(zip(keys, row)) for row in result.all()]
 
     def record(self, sub: dict) -> dict:
         """The examine record of a submission's file (findings, indicators, deviations…)."""
@@ -157,7 +176,7 @@ class DeskStore:
         """Submission id → {narrative_digest, content_digest, deviations}; read from the
         uploads' records the first time and kept (a submission never changes)."""
         ids = list(ids)
-        found = {r["submission_id"]: r for r in self.storage._all(
+        found = {r["submission_id"]: r for r in self._rows(
             select(digests).where(digests.c.submission_id.in_(ids)))} if ids else {}
         missing = [i for i in ids if i not in found]
         if missing:

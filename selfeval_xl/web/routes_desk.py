@@ -58,14 +58,14 @@ def _dashboard(request: Request, year, status, q, sort, desc):
     if status and status not in STATUSES:
         raise Refusal(400, f"没有“{status}”这种状态")
     view = desk.year_view(_desk(request), year)
-    rows = select_rows(view.rows, status=status, q=q, sort=sort if sort in SORT_KEYS else "name",
+    rows = select_rows(view.rows, status=status, q=q, sort=sort if sort in SORT_KEYS else "code",
                        descending=desc)
     return year, view, rows
 
 
 @router.get("/desk")
 def dashboard(request: Request, year: int | None = None, status: str = "", q: str = "",
-              sort: str = "name", desc: bool = False):
+              sort: str = "code", desc: bool = False):
     year, view, rows = _dashboard(request, year, status, q, sort, desc)
     return render(request, "desk_dashboard.html", year=year, rows=rows, view=view,
                   counts=status_counts(view.rows), statuses=STATUSES, status=status, q=q,
@@ -74,7 +74,7 @@ def dashboard(request: Request, year: int | None = None, status: str = "", q: st
 
 @router.get("/api/desk/dashboard")
 def dashboard_api(request: Request, year: int | None = None, status: str = "", q: str = "",
-                  sort: str = "name", desc: bool = False):
+                  sort: str = "code", desc: bool = False):
     year, view, rows = _dashboard(request, year, status, q, sort, desc)
     return {"year": year, "counts": status_counts(view.rows), "charts": view.charts,
             "rows": [_row_json(r) for r in rows]}

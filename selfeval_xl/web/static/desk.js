@@ -21,10 +21,11 @@
     draw("chart-scores", { grid: grid, tooltip: {}, xAxis: { type: "category", data: year.score_bands },
       yAxis: { type: "value", minInterval: 1 }, series: [{ type: "bar", name: "部门数", data: year.score_counts }] });
     draw("chart-grades", { tooltip: {}, series: [{ type: "pie", radius: "60%",
-      data: year.grades.map(function (g, i) { return { name: g, value: year.grade_counts[i] }; }) }] });
+      data: year.grades.map(function (g, i) { return { name: g, value: year.grade_counts[i] }; })
+        .filter(function (d) { return d.value > 0; }) }] });
     draw("chart-scatter", { grid: grid, tooltip: { formatter: function (p) {
         return p.value[2] + "：执行率 " + p.value[0] + "%，得分 " + p.value[1]; } },
-      xAxis: { type: "value", name: "执行率 %", scale: true }, yAxis: { type: "value", name: "得分", scale: true },
+      xAxis: { type: "value", name: "执行率 %", scale: true }, yAxis: { type: "value", name: "得分", min: 0, max: 100 },
       series: [{ type: "scatter", data: year.scatter }] });
     draw("chart-indicators", { grid: { left: 130, right: 30, top: 40, bottom: 30 }, tooltip: {},
       xAxis: { type: "value", max: 100, name: "%" },

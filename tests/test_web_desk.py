@@ -305,3 +305,22 @@ def test_edit_and_delete_a_department(world):
                     data={"csrf_token": token})
     assert r.status_code == 303
     assert "临时局" not in [d["name"] for d in desk.departments(2022)]
+
+
+def test_review_through_the_api_with_a_bearer_token(world):
+    def token_of(client):
+        r = client.post("/account/tokens", data={"label": "脚本",
+                                                 "csrf_token": csrf(client, "/account")})
+        return r.text.split('id="new-token">')[1].split("<")[0]
+
+    script = TestClient(world["app"])
+    sid = world["other_2022"]
+    headers = {"Authorization": f"Bearer {token_of(world['other'])}"}  # a department's token
+    r = script.post(f"/api/desk/submissions/{sid}/review", data={"decision": "accepted"},
+                    headers=headers)
+    assert (r.status_code, r.json()) == (403, {"error": "此操作仅限财政局账号"})
+    headers = {"Authorization": f"Bearer {token_of(world['bureau'])}"}  # no CSRF token needed
+    r = script.post(f"/api/desk/submissions/{sid}/review", data={"decision": "accepted"},
+                    headers=headers)
+    assert r.json() == {"submission_id": sid, "status": "accepted", "comment": ""}
+    assert script.get("/api/desk/dashboard?year=2022", headers=headers).status_code == 200

@@ -1,6 +1,9 @@
 """The bureau's desk: the year's departments, the dashboard, review (通过/退回), spot-check
 scores, trends, the summary workbook and database. Every route is the bureau's only: a
 department account gets 403 on each (tests/test_web_desk.py tries them all).
+
+A POST checks the account first (which also reads a bearer token: requests carrying one
+need no CSRF token), then the CSRF token.
 """
 
 from __future__ import annotations
@@ -93,8 +96,8 @@ def departments_page(request: Request, year: int | None = None):
 @router.post("/desk/departments/import")
 def import_departments(request: Request, year: int = Form(...), file: UploadFile | None = File(None),
                        csrf_token: str = Form("")):
-    auth.check_csrf(request, csrf_token)
     user = auth.require_role(request, "bureau")
+    auth.check_csrf(request, csrf_token)
     year = _year(year)
     if file is None or not file.filename:
         raise Refusal(400, "请选择部门名单文件（.xlsx 或 .csv）")
@@ -116,8 +119,8 @@ def import_departments(request: Request, year: int = Form(...), file: UploadFile
 def save_department(request: Request, year: int = Form(...), dept_id: str = Form(""),
                     name: str = Form(""), code: str = Form(""), contact: str = Form(""),
                     csrf_token: str = Form("")):
-    auth.check_csrf(request, csrf_token)
     user = auth.require_role(request, "bureau")
+    auth.check_csrf(request, csrf_token)
     year = _year(year)
     name, code, contact = name.strip(), code.strip(), contact.strip()
     if not name or not code:
@@ -139,8 +142,8 @@ def save_department(request: Request, year: int = Form(...), dept_id: str = Form
 
 @router.post("/desk/departments/{dept_id}/delete")
 def delete_department(request: Request, dept_id: int, csrf_token: str = Form("")):
-    auth.check_csrf(request, csrf_token)
     user = auth.require_role(request, "bureau")
+    auth.check_csrf(request, csrf_token)
     store = _desk(request)
     existing = store.department(dept_id)
     if existing is None:
@@ -191,8 +194,8 @@ def review_page(request: Request, submission_id: int):
 @router.post("/api/desk/submissions/{submission_id}/review")
 def review(request: Request, submission_id: int, decision: str = Form(""),
            comment: str = Form(""), csrf_token: str = Form("")):
-    auth.check_csrf(request, csrf_token)
     user = auth.require_role(request, "bureau")
+    auth.check_csrf(request, csrf_token)
     sub = _submission(request, submission_id)
     comment = comment.strip()
     if decision not in DECISIONS:
@@ -217,8 +220,8 @@ def review(request: Request, submission_id: int, decision: str = Form(""),
 @router.post("/desk/submissions/{submission_id}/spot")
 async def spot_check(request: Request, submission_id: int):
     form = await request.form()
-    auth.check_csrf(request, str(form.get("csrf_token") or ""))
     user = auth.require_role(request, "bureau")
+    auth.check_csrf(request, str(form.get("csrf_token") or ""))
     sub = _submission(request, submission_id)
     indicators = request.app.state.storage.indicators_of(sub["id"])
     entries = {key[5:]: str(value) for key, value in form.items() if key.startswith("spot:")}

@@ -193,6 +193,8 @@ def test_return_comment_resubmit_and_versions(world):
     assert "2022 年度第 1 版报送已被财政局退回" in home and "支出合计与明细不符，请核对项目支出" in home
     page = again.get(f"/submissions/{sid}").text
     assert "财政局审核：退回" in page and "意见：支出合计与明细不符，请核对项目支出" in page
+    assert "状态 已退回" in page
+    assert "<td>已退回</td>" in again.get("/submissions").text
     # resubmitting makes version 2: the notice goes, the dashboard shows the new version
     v2 = submit_book(dept, world["paths"]["dept-2022-v2"])
     assert "已被财政局退回" not in dept.get("/").text

@@ -24,6 +24,8 @@ from selfeval_xl.web import auth
 from selfeval_xl.web.storage import Storage
 
 HERE = Path(__file__).parent
+# A submission's status as the pages show it (the desk's review moves it on).
+SUBMISSION_STATUS = {"submitted": "已报送", "returned": "已退回", "accepted": "已通过"}
 MB = 1024 * 1024
 
 
@@ -86,7 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.desk = DeskStore(app.state.storage)
     # The department's pages show the bureau's decisions (status and comment).
     templates.env.globals.update(desk_reviews=app.state.desk.reviews_of,
-                                 desk_returned=app.state.desk.returned_of)
+                                 desk_returned=app.state.desk.returned_of,
+                                 submission_status=SUBMISSION_STATUS)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

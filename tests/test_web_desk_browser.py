@@ -3,9 +3,9 @@ downloaded browser build) against the service running under uvicorn on loopback.
 
 The bureau sees every department with the charts drawn, sorts and filters; a department
 is refused the desk; a returned submission shows its comment on the department's next
-visit. The dashboard's screenshot is taken on every run; with SELFEVAL_SCREENSHOTS=docs/img
-it replaces docs/img/desk-dashboard.png (docs/desk.md), otherwise it stays in a temporary
-folder, so a test run leaves the repository as it was.
+visit. The dashboard's screenshot is taken on every run; with SELFEVAL_DOC_IMAGES=1 (as
+for tests/test_web_browser.py) it replaces docs/img/desk-dashboard.png (docs/desk.md),
+otherwise it stays in a temporary folder, so a test run leaves the repository as it was.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def test_the_bureau_sees_every_department_and_the_charts(chromium, served, tmp_p
         "errors", "clean", "not-submitted"]
     for chart in ("chart-scores", "chart-grades", "chart-scatter", "chart-indicators"):
         page.wait_for_selector(f"#{chart}[data-drawn=true] canvas")
-    shots = Path(os.environ.get("SELFEVAL_SCREENSHOTS") or tmp_path)
+    shots = ROOT / "docs" / "img" if os.environ.get("SELFEVAL_DOC_IMAGES") else tmp_path
     page.screenshot(path=str(shots / "desk-dashboard.png"), full_page=True)
     assert (shots / "desk-dashboard.png").stat().st_size > 20_000
     # sort by score (click the header), then filter and search through the form

@@ -495,3 +495,18 @@ def test_a_workbook_saved_by_libreoffice_is_read_the_same(world, built_example, 
     assert [c for c in cells(data["findings"]) if c[0] in {e[0] for e in EXAMPLE_ERRORS}] == (
         EXAMPLE_ERRORS)
     assert (data["score"], data["grade"]) == ("96.00", "优")
+
+
+def test_a_department_name_like_a_formula_stays_text(tmp_path):
+    name = '=HYPERLINK("http://x","点我")'
+    app = make_app(tmp_path, accounts=((name, name, "dept"),))
+    client = signed_in(app, name)
+    r = client.get("/workbook?year=2023")
+    book = tmp_path / "blank.xlsm"
+    book.write_bytes(r.content)
+    assert pipeline.read_path(book).evaluation.basics.dept_name == name
+    with zipfile.ZipFile(book) as zf:
+        for part in zf.namelist():
+            if part.startswith("xl/worksheets/"):
+                assert "HYPERLINK" not in zf.read(part).decode("utf-8"), part  # not a formula
+        assert f"<t>{name}</t>" in zf.read("xl/sharedStrings.xml").decode("utf-8")

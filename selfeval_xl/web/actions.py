@@ -78,6 +78,20 @@ def receive_upload(request: Request, user: dict, file: UploadFile | None) -> dic
     return storage.upload(upload_id)
 
 
+async def receive_upload_queued(request: Request, user: dict, file: UploadFile | None) -> dict:
+    """:func:`receive_upload` in a worker thread, at most ``Settings.workers`` at a time.
+
+    Waiting uploads wait here without holding one of the server's threads, so sign-ins,
+    pages and downloads go on answering while a burst of uploads queues.
+    """
+    from functools import partial
+
+    import anyio
+
+    return await anyio.to_thread.run_sync(partial(receive_upload, request, user, file),
+                                          limiter=request.app.state.upload_limiter)
+
+
 def size_text(n: int) -> str:
     """1048576 → "1 MB", 1000 → "1 KB"."""
     return f"{n / MB:.0f} MB" if n >= MB else f"{max(1, round(n / 1024))} KB"

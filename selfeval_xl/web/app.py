@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = auth.Sessions(secret_key(settings.data_dir), settings.session_max_age,
                                        settings.secure_cookies)
     app.state.analyser = Analyser(settings.limits, settings.workers)
+    app.state.upload_limiter = anyio.CapacityLimiter(max(1, settings.workers))
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(version=__version__)
     app.state.desk = DeskStore(app.state.storage)

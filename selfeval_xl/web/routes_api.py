@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from selfeval_xl.web import actions, auth
 
@@ -68,11 +69,15 @@ def me(request: Request) -> dict:
 
 
 @router.post("/uploads", status_code=201)
-def create_upload(request: Request, file: UploadFile | None = File(None)) -> dict:
+async def create_upload(request: Request, file: UploadFile | None = File(None)) -> dict:
     """Upload a workbook (multipart field ``file``): verdict, findings, scores, report links."""
-    user = auth.require_user(request)
-    auth.check_csrf(request, None)
-    return upload_json(actions.receive_upload(request, user, file))
+    def allowed() -> dict:
+        user = auth.require_user(request)
+        auth.check_csrf(request, None)
+        return user
+
+    user = await run_in_threadpool(allowed)
+    return upload_json(await actions.receive_upload_queued(request, user, file))
 
 
 @router.get("/uploads/{upload_id}")

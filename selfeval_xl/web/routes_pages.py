@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from selfeval_xl.web import actions, auth
 from selfeval_xl.web.app import render
@@ -35,10 +36,14 @@ def home(request: Request):
 
 
 @router.post("/upload")
-def upload(request: Request, file: UploadFile | None = File(None), csrf_token: str = Form("")):
-    auth.check_csrf(request, csrf_token)
-    user = auth.require_user(request)
-    row = actions.receive_upload(request, user, file)
+async def upload(request: Request, file: UploadFile | None = File(None),
+                 csrf_token: str = Form("")):
+    def allowed() -> dict:
+        auth.check_csrf(request, csrf_token)
+        return auth.require_user(request)
+
+    user = await run_in_threadpool(allowed)
+    row = await actions.receive_upload_queued(request, user, file)
     return _redirect(request, f"/uploads/{row['id']}")
 
 

@@ -243,9 +243,12 @@ GRADE_CHOICES = ("优", "良", "中", "差")
 
 # Indicator score as a native formula, one calculated column for every row: the Python
 # scorer (core.scoring) implements exactly the same rules, and a test compares them.
+# Each row's score is rounded to 2 decimals (ROUND: half away from zero) and then clamped
+# to [0, 分值], and the total is the sum of the rounded rows, so the score table adds up to
+# the total it prints. core/scoring.py rounds at the same step.
 INDICATOR_SCORE_FORMULA = (
     '=IF(OR([@分值]="",[@评分方法]=""),"",'
-    'MAX(0,MIN([@分值],'
+    'MAX(0,MIN([@分值],ROUND('
     'IF([@评分方法]="比率",IF(OR(N([@目标值])=0,[@实际值]=""),0,[@分值]*MIN(1,N([@实际值])/[@目标值])),'
     'IF([@评分方法]="区间",IF([@实际值]="",0,SUMPRODUCT((tbl_bands[指标编码]=[@编码])*'
     '(((tbl_bands[区间]="[下限,上限)")*((tbl_bands[下限]="")+(N([@实际值])>=tbl_bands[下限])>0)'
@@ -255,7 +258,7 @@ INDICATOR_SCORE_FORMULA = (
     'IF([@评分方法]="扣分",IF(OR([@实际值]="",N([@扣分步长])=0),0,'
     '[@分值]-[@每步扣分]*MAX(0,N([@实际值])-N([@扣分起点]))/[@扣分步长]),'
     'IF([@评分方法]="是否",IF([@实际值]="是",[@分值],0),'
-    'IF([@评分方法]="人工",N([@人工得分]),0))))))))'
+    'IF([@评分方法]="人工",N([@人工得分]),0))))),2))))'
 )
 
 TABLES: tuple[Table, ...] = (

@@ -134,6 +134,31 @@ def dedu(actual, weight="6", threshold="1", step="0.01", per_step="1"):
     return ind("扣分", weight, actual=actual, threshold=threshold, step=step, per_step=per_step)
 
 
+# Quotients with more than two decimals, each score worked out by hand (not by the code):
+# the score is rounded to 2 decimals half away from zero, then the rows are added.
+HAND_COMPUTED = [
+    (ind("比率", "10", target="3", actual="2"), D("6.67")),     # 10 × 2/3 = 6.666…
+    (ind("比率", "5", target="1", actual="0.9457"), D("4.73")),  # 5 × 0.9457 = 4.7285
+    (ind("比率", "5", target="1", actual="0.29096"), D("1.45")),  # 5 × 0.29096 = 1.4548
+    (ind("比率", "4", target="3", actual="1"), D("1.33")),      # 4/3 = 1.333…
+    (dedu("1", weight="5", threshold="0", step="3", per_step="1"), D("4.67")),  # 5 − 1/3
+    (ind("比率", "1", target="3", actual="1"), D("0.33")),      # 1/3 = 0.333…
+    (ind("比率", "1", target="3", actual="1"), D("0.33")),
+    (ind("比率", "1", target="3", actual="1"), D("0.33")),
+]
+
+
+def test_hand_computed_scores_of_quotients_with_many_decimals():
+    assert [scoring.score_indicator(c).score for c, _ in HAND_COMPUTED] == [
+        want for _, want in HAND_COMPUTED]
+    card = scoring.score(Evaluation(indicators=tuple(
+        replace(c, code=f"H{n}") for n, (c, _) in enumerate(HAND_COMPUTED))))
+    # 6.67 + 4.73 + 1.45 + 1.33 + 4.67 + 3 × 0.33 = 19.84: the sum of the printed scores.
+    # (Rounding only the exact total would give 19.85, which the table would not add up to.)
+    assert card.total == D("19.84")
+    assert scoring.fmt_score(card.total) == "19.84"
+
+
 def test_deduction_three_public_expenses_103_percent():
     r = scoring.score_indicator(dedu("1.03"))
     assert r.score == D(3)
@@ -335,6 +360,7 @@ def _formula_cases() -> list[Indicator]:
         ind("人工", None, manual_score="3"),
         replace(ind("比率", "10", target="1", actual="1"), method=None, method_text="打分"),
         replace(ind("比率", "10", target="1", actual="1"), method=None, method_text=""),
+        *(c for c, _ in HAND_COMPUTED),
     ]
     rnd = random.Random(2022)
     pick = lambda *xs: rnd.choice(xs)  # noqa: E731

@@ -14,7 +14,11 @@ follows it and says so in the explanation:
 - text in a numeric column counts as 0 (Excel's ``N()``);
 - every score is clamped to [0, 分值] (``MAX(0,MIN(分值,…))``).
 
-Scores are exact ``Decimal``; only the total is rounded, to 2 dp half-up (``ROUND(…,2)``).
+Rounding, in one place and the same in the native formula: each indicator's score is
+rounded to 2 decimals half away from zero (``ROUND(…,2)``), then clamped to [0, 分值], and
+the total is the sum of those scores (so every table, sentence and JSON shows scores that add up to
+the total). A ratio 2 ÷ 3 × 10 scores 6.67, never 6.666…; the computation before the
+rounding is exact ``Decimal``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ class IndicatorScore:
 
     Attributes:
         code: the indicator's code.
-        score: exact score, or None when the row is not scored (blank 分值 or 评分方法).
+        score: the score rounded to 2 decimals half-up, or None when the row is not scored
+            (blank 分值 or 评分方法).
         explanation: one line of Chinese saying how the score was reached.
     """
 
@@ -50,7 +55,7 @@ class Scorecard:
 
     Attributes:
         rows: one IndicatorScore per ``ev.indicators`` item, same order (codes may repeat).
-        total: sum of the scores, rounded to 2 dp half-up (the ``self_score`` cell).
+        total: sum of the rounded scores (the ``self_score`` cell).
         grade: 优/良/中/差 for ``total`` under ``ev.grades`` ("" when there are no grades).
         weight_total: sum of the 分值 that are filled in (should be 100).
     """
@@ -199,13 +204,20 @@ def score_indicator(ind: Indicator) -> IndicatorScore:
         return IndicatorScore(ind.code, None, explanation)
     weight = ind.weight
     assert weight is not None  # unclamped() returns None when the weight is blank
-    score = max(ZERO, min(weight, raw))
-    if score != raw:
-        if raw > weight:
+    rounded = round_score(raw)
+    score = max(ZERO, min(weight, rounded))
+    if score != rounded:
+        if rounded > weight:
             explanation += f"；超过分值 {fmt_plain(weight)}，按 {fmt_result(score)} 计"
         else:
             explanation += f"；低于 0，按 {fmt_result(score)} 计"
     return IndicatorScore(ind.code, score, explanation)
+
+
+def round_score(value: Decimal) -> Decimal:
+    """A score as the workbook computes it: 2 decimals, half away from zero (Excel's
+    ROUND(…,2); Decimal's ROUND_HALF_UP is the same rule)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- total, grade, sentence ----------------------------------------------------------------
@@ -238,7 +250,8 @@ def score(ev: Evaluation) -> Scorecard:
         return last_card
     rows = tuple(score_indicator(ind) for ind in ev.indicators)
     raw_total = sum((r.score for r in rows if r.score is not None), ZERO)
-    total = raw_total.quantize(CENT, rounding=ROUND_HALF_UP)
+    total = round_score(raw_total)  # the rows are rounded: only a weight typed with more
+    # than 2 decimals (a clamped score) can leave anything to round here
     weight_total = sum((i.weight for i in ev.indicators if i.weight is not None), ZERO)
     card = Scorecard(rows, total, grade_of(total, ev.grades), weight_total)
     _last_scored = (ev, card)

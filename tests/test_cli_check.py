@@ -123,7 +123,7 @@ def test_score_json_format(example_book):
     assert len(payload["indicators"]) == 24
     assert payload["indicators"][7] == {
         "code": "2.1.2", "level1": "预算执行", "level2": "预算执行", "level3": "支付进度率",
-        "weight": "5", "method": "比率", "score": "4.5",
+        "weight": "5", "method": "比率", "score": "4.50",
         "explanation": "实际 0.90 ÷ 目标 1.00 × 分值 5 = 4.50"}
     assert sum(Decimal(i["score"]) for i in payload["indicators"]) == Decimal(96)
 

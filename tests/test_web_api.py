@@ -346,6 +346,7 @@ def test_departments_see_only_their_own(world, built_example):
     sub_url = submit(dept, page).headers["location"]
     sub_id = sub_url.rsplit("/", 1)[1]
     for url in (page, page + "/report", page + "/download/docx", page + "/download/md",
+                page + "/download/pdf",
                 page + "/download/workbook", sub_url, sub_url + "/file",
                 "/api" + page, "/api" + sub_url, "/api" + sub_url + "/file",
                 "/api" + page + "/download/docx"):

@@ -443,8 +443,11 @@ def test_blank_workbook_then_rollover(tmp_path, built_example):
 
 # --- pages ------------------------------------------------------------------------------------
 
-def test_home_pages_by_role(world):
+def test_home_pages_by_role(world, built_example):
     assert "下载空白工作簿" in world["dept"].get("/").text
+    page = uploaded(world["dept"], built_example, "最近的.xlsm")
+    assert f'<a href="{page}">最近的.xlsm</a>' in world["dept"].get("/").text
+    assert page not in world["other"].get("/").text
     assert "财政局：各部门报送" in world["bureau"].get("/").text
     html = world["dept"].get("/").text
     assert '<script src="/static/htmx.min.js"' in html

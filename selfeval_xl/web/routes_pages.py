@@ -31,6 +31,7 @@ def home(request: Request):
     storage = request.app.state.storage
     dept = None if user["role"] == "bureau" else user["dept_name"]
     return render(request, "home.html", submissions=storage.submissions_of(dept),
+                  uploads=storage.uploads_of(user["dept_name"]) if dept else [],
                   year=actions.default_year(), verdict_class=VERDICT_CLASS,
                   max_mb=request.app.state.settings.max_upload_bytes // (1024 * 1024))
 

@@ -240,6 +240,12 @@ class Storage:
     def upload(self, upload_id: str) -> dict | None:
         return self._one(select(uploads).where(uploads.c.id == upload_id))
 
+    def uploads_of(self, dept_name: str, limit: int = 10) -> list[dict]:
+        """A department's latest uploads, newest first (without the stored report)."""
+        return self._all(select(uploads.c.id, uploads.c.file_name, uploads.c.verdict,
+                                uploads.c.created_at).where(uploads.c.dept_name == dept_name)
+                         .order_by(uploads.c.created_at.desc(), uploads.c.id).limit(limit))
+
     # --- submissions ------------------------------------------------------------------------
 
     def add_submission(self, upload: dict, record: dict, *, user_id: int, year: int,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from selfeval_xl.bureau.preflight import Limits
 from selfeval_xl.bureau.sandbox import run_bounded
+from selfeval_xl.bureau.spool import RecordSpool
 from selfeval_xl.bureau.verify import examine, sandbox_failure
 from selfeval_xl.core.deviations import Digest, cross_deviations
 
@@ -45,20 +46,22 @@ class CollectResult:
     """What a collect run produced.
 
     Attributes:
-        records: one record per input file, in input order.
+        records: one record per input file, in input order (a :class:`RecordSpool`:
+            a sequence read back from disk, one record at a time).
         summary_path: the summary workbook written (None when not asked).
         db_path: the database written (None when not asked).
         db_counts: row counts of the database tables after saving.
     """
 
-    records: list[dict]
+    records: Sequence[dict]
     summary_path: Path | None = None
     db_path: Path | None = None
     db_counts: dict | None = None
 
 
 def examine_all(paths: Sequence[Path], *, limits: Limits = Limits(), workers: int | None = None,
-                on_done: Callable[[dict], None] | None = None) -> list[dict]:
+                on_done: Callable[[dict], None] | None = None,
+                spool: RecordSpool | None = None) -> Sequence[dict]:
     """Examine every path in worker processes; records in input order.
 
     Args:
@@ -66,8 +69,10 @@ def examine_all(paths: Sequence[Path], *, limits: Limits = Limits(), workers: in
         limits: per-file limits (preflight sizes, time, memory).
         workers: processes (default: the machine's cores).
         on_done: called with each record as it completes (progress bars).
+        spool: store each record there as it arrives and return the spool, instead of
+            keeping them all in a list.
     """
-    records: list[dict | None] = [None] * len(paths)
+    records: list[dict | None] = [None] * (0 if spool is not None else len(paths))
     job = partial(examine, limits=limits)
     for outcome in run_bounded(list(paths), job, workers=workers or os.cpu_count(),
                                timeout=limits.timeout, memory_bytes=limits.memory_bytes):
@@ -75,29 +80,42 @@ def examine_all(paths: Sequence[Path], *, limits: Limits = Limits(), workers: in
         rec = outcome.value if not outcome.failure else sandbox_failure(
             path, outcome.failure, outcome.message)
         rec["seconds"] = round(outcome.seconds, 4)
-        records[outcome.index] = rec
+        if spool is not None:
+            spool.put(outcome.index, rec)
+        else:
+            records[outcome.index] = rec
         if on_done is not None:
             on_done(rec)
+    if spool is not None:
+        return spool
     return [r for r in records if r is not None]
 
 
-def add_cross_deviations(records: list[dict], history: Sequence[Digest] = ()) -> None:
+def add_cross_deviations(records: Sequence[dict], history: Sequence[Digest] = ()) -> None:
     """Append the deviation warnings that compare files (last year's text, two departments
     with the same data) to each record's ``deviations``; ``history`` holds the database's
-    earlier submissions, keyed as the store keys them."""
+    earlier submissions, keyed as the store keys them. On a :class:`RecordSpool` only the
+    small digests are gathered, one record at a time, and the warnings kept beside it."""
     from selfeval_xl.bureau.store import submission_id
 
-    keyed = {}
-    for rec in records:
+    keyed: dict[str, list[int]] = {}
+    first: dict[str, Digest] = {}
+    for position, rec in enumerate(records):
         if rec.get("dept_name") and rec.get("file_hash"):
             key = submission_id(rec["file_hash"], rec["dept_name"], int(rec["eval_year"] or 0))
-            keyed.setdefault(key, []).append(rec)
-    current = [Digest(key, recs[0]["dept_name"], int(recs[0]["eval_year"] or 0),
-                      recs[0].get("narrative_digest") or "", recs[0].get("content_digest") or "")
-               for key, recs in keyed.items()]
-    for key, found in cross_deviations(current, history).items():
-        for rec in keyed[key]:
-            rec["deviations"] = list(rec.get("deviations") or ()) + [f.to_json() for f in found]
+            keyed.setdefault(key, []).append(position)
+            if key not in first:
+                first[key] = Digest(key, rec["dept_name"], int(rec["eval_year"] or 0),
+                                    rec.get("narrative_digest") or "",
+                                    rec.get("content_digest") or "")
+    for key, found in cross_deviations(list(first.values()), history).items():
+        warnings = [f.to_json() for f in found]
+        for position in keyed[key]:
+            if isinstance(records, RecordSpool):
+                records.add_deviations(position, warnings)
+            else:
+                rec = records[position]
+                rec["deviations"] = list(rec.get("deviations") or ()) + warnings
 
 
 def collect(inputs: Iterable[str | Path], out: str | Path | None, *, db: str | Path | None = None,
@@ -118,7 +136,10 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None, *, db: str | P
     paths = [p for p in find_inputs(inputs) if str(p.resolve()) not in ours]
     if on_start is not None:
         on_start(len(paths))
-    records = examine_all(paths, limits=limits, workers=workers, on_done=on_done)
+    # Records go to disk as they arrive; the summary and the database read them back one at
+    # a time, so the collecting process stays the same size whatever the inbox's.
+    records = examine_all(paths, limits=limits, workers=workers, on_done=on_done,
+                          spool=RecordSpool())
     history = []
     if db is not None and Path(db).exists():
         from selfeval_xl.bureau import store
@@ -133,7 +154,7 @@ def collect(inputs: Iterable[str | Path], out: str | Path | None, *, db: str | P
     if out is not None:
         from selfeval_xl.bureau.summary_workbook import write_summary
 
-        result.summary_path = write_summary(records, out)
+        result.summary_path = write_summary(records, out, constant_memory=True)
     if db is not None:
         from selfeval_xl.bureau import store
 

@@ -120,6 +120,11 @@ def child_phases(paths: list[str]) -> dict:
     return {k: v / len(paths) * 1000 for k, v in totals.items()}
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (its own CPU and memory figures with it)."""
+    return sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+
+
 def _read_with_pandas(path: str) -> int:
     import pandas as pd
 
@@ -159,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="read only K files in the baseline and scale its time to N (0: all)")
     ap.add_argument("--phases", type=int, default=100,
                     help="examine K files in one process to show where the time goes (0: skip)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="collect and baseline runs, taking turns (figures: medians)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -188,10 +195,15 @@ def main(argv: list[str] | None = None) -> int:
             inbox = tmp / "inbox"
         paths = sorted(str(p) for p in inbox.glob("*.xlsm"))
         (tmp / "out").mkdir()
-        col = _run_child(["collect", str(inbox), str(tmp / "out"), str(args.workers)])
         sample = paths[: args.baseline_sample] if args.baseline_sample else paths
         (tmp / "paths.json").write_text(json.dumps(sample))
-        base = _run_child(["baseline", str(tmp / "paths.json"), str(args.workers)])
+        # collect and the baseline take turns, round by round, so that a change in the
+        # shared machine's load falls on both alike; figures are medians, ranges beside.
+        cols, bases = [], []
+        for _ in range(args.rounds):
+            cols.append(_run_child(["collect", str(inbox), str(tmp / "out"), str(args.workers)]))
+            bases.append(_run_child(["baseline", str(tmp / "paths.json"), str(args.workers)]))
+        col, base = _median_run(cols), _median_run(bases)
         scale = len(paths) / len(sample)
         base_wall, base_cpu = base["wall_s"] * scale, base["cpu_s"] * scale
         phases = {}
@@ -199,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
             (tmp / "phase-paths.json").write_text(json.dumps(paths[: args.phases]))
             phases = _run_child(["phases", str(tmp / "phase-paths.json")])
 
+    ratios_wall = sorted(b["wall_s"] * scale / c["wall_s"] for b, c in zip(bases, cols))
+    ratios_cpu = sorted(b["cpu_s"] * scale / c["cpu_s"] for b, c in zip(bases, cols))
     figures = {
+        "rounds": args.rounds,
+        "speedup_wall_range": [round(ratios_wall[0], 2), round(ratios_wall[-1], 2)],
+        "speedup_cpu_range": [round(ratios_cpu[0], 2), round(ratios_cpu[-1], 2)],
+        "collect_peak_rss_parent_mb_range": [round(min(c["rss_self_mb"] for c in cols), 1),
+                                             round(max(c["rss_self_mb"] for c in cols), 1)],
         "files": col["files"], "workers": args.workers, "cpu_count": os.cpu_count(),
         "generate_s": round(gen_s, 1),
         "collect_wall_s": round(col["wall_s"], 1), "collect_cpu_s": round(col["cpu_s"], 1),
@@ -239,6 +258,16 @@ def main(argv: list[str] | None = None) -> int:
               "(one process)")
         print(f"speed-up: {figures['speedup_wall']}x wall, {figures['speedup_cpu']}x CPU "
               f"(load average at the end: {figures['load_average_1m']})")
+        lo, hi = figures["speedup_wall_range"]
+        clo, chi = figures["speedup_cpu_range"]
+        print(f"targets ({args.rounds} interleaved rounds, median; range):")
+        print(f"  collect speed-up over the baseline {figures['speedup_wall']}x wall "
+              f"({lo}–{hi}), {figures['speedup_cpu']}x CPU ({clo}–{chi})  target ≥ 5x: "
+              f"{'met' if figures['speedup_wall'] >= 5 else 'NOT met'}")
+        plo, phi = figures["collect_peak_rss_parent_mb_range"]
+        print(f"  collecting process peak {figures['collect_peak_rss_parent_mb']} MB "
+              f"({plo}–{phi})  target ≤ 300 MB: "
+              f"{'met' if figures['collect_peak_rss_parent_mb'] <= 300 else 'NOT met'}")
         if phases:
             ph = figures["phase_cpu_ms_per_file"]
             print(f"where a file's time goes (one process, {figures['phase_files']} files, "

@@ -268,3 +268,20 @@ def test_constant_memory_summary_has_the_same_cells(collected, tmp_path):
                 == [[c.value for c in row] for row in b[ws.title].iter_rows()]), ws.title
         assert ws.freeze_panes == b[ws.title].freeze_panes
         assert ws.auto_filter.ref == b[ws.title].auto_filter.ref
+
+
+def test_a_large_inbox_writes_the_summary_row_by_row(collected, inbox, tmp_path, monkeypatch):
+    from selfeval_xl.bureau import collect as collect_module
+
+    result, _ = collected
+    monkeypatch.setattr(collect_module, "SUMMARY_IN_MEMORY_FILES", 3)  # 8 files: above it
+    big = collect([inbox], tmp_path / "s.xlsx", db=None, workers=1)
+    with zipfile.ZipFile(big.summary_path) as zf:
+        assert "xl/sharedStrings.xml" not in zf.namelist()  # constant_memory: inline strings
+    with zipfile.ZipFile(result.summary_path) as zf:
+        assert "xl/sharedStrings.xml" in zf.namelist()
+    a = openpyxl.load_workbook(big.summary_path)
+    b = openpyxl.load_workbook(result.summary_path)
+    for name in ("汇总", "指标得分", "指标矩阵"):
+        assert ([[c.value for c in row] for row in a[name].iter_rows()]
+                == [[c.value for c in row] for row in b[name].iter_rows()]), name

@@ -119,11 +119,17 @@ def main() -> None:
         return med[a] - med["python -c pass"], min(per_run), max(per_run)
 
     print("targets (median; per-run range):")
+    # The baseline is the open as it was measured then, numpy loaded by openpyxl's
+    # package init (numpy present); without numpy the open is ≈ 150 ms cheaper and the
+    # ratio stricter: both are printed, the target judged on the first.
     for name, target in (("report", 1.2), ("check", 0.7)):
-        r, lo, hi = ratio(name, "openpyxl open")
+        r, lo, hi = ratio(name, "open (numpy present)")
         verdict = "met" if r <= target else "NOT met"
-        print(f"  {name} / openpyxl open  {r:.2f}× ({lo:.2f}–{hi:.2f})  target ≤ {target}×: "
-              f"{verdict}")
+        print(f"  {name} / openpyxl open (numpy present)  {r:.2f}× ({lo:.2f}–{hi:.2f})  "
+              f"target ≤ {target}×: {verdict}")
+        r, lo, hi = ratio(name, "openpyxl open")
+        print(f"  {name} / openpyxl open without numpy  {r:.2f}× ({lo:.2f}–{hi:.2f})  "
+              "(stricter; no target)")
     for name, target in (("--help", 0.25), ("button imports", 0.35)):
         d, lo, hi = extra(name)
         verdict = "met" if d <= target else "NOT met"

@@ -64,12 +64,20 @@ def test_column_cache_matches_the_regex_and_stays_bounded(monkeypatch):
     assert ooxml_cells._column_of("ab12") is None  # lower case is not an A1 reference
     assert ooxml_cells._column_of("12") is None
     assert ooxml_cells._column_of("AB12") == 28  # now from the cache: the same answer
-    monkeypatch.setattr(ooxml_cells, "_COLUMN_CACHE", {})
-    monkeypatch.setattr(ooxml_cells, "_COLUMN_CACHE_MAX", 3)
-    for ref in ("A1", "B1", "C1", "D1", "E1"):
-        ooxml_cells._column_of(ref)
-    assert len(ooxml_cells._COLUMN_CACHE) == 3
-    assert ooxml_cells._column_of("E1") == 5  # past the bound: still computed
+    # the cache is keyed by the letters: a 10,000-row sheet adds nothing per row
+    monkeypatch.setattr(ooxml_cells, "_LETTERS", {})
+    for row in range(1, 10_001):
+        for letters in ("A", "B", "AB", "XFD"):
+            ooxml_cells._column_of(f"{letters}{row}")
+    assert sorted(ooxml_cells._LETTERS) == ["A", "AB", "B", "XFD"]
+    # the same answers as the regex on odd references, cached or not
+    regex = ooxml_cells._A1
+    for ref in ("A1", "AB", "AB0", "A01", "ZZZZ1", "A\u0661", "A1\u0661", "\u0661", "A 1", "",
+                "XFD1048576", "Ab1", "A1B", "1A", "AAA999999999"):
+        for _ in range(2):
+            m = regex.match(ref)
+            want = ooxml_cells.col_index(m.group(1)) if m else None
+            assert ooxml_cells._column_of(ref) == want, ref
 
 
 def test_bounds_cache_gives_the_same_answers():
@@ -114,3 +122,31 @@ def test_summary_number_cache():
     assert sw._num("") is None
     assert sw._num(D("1.25")) == 1.25
     assert sw._num("Infinity") is None and sw._num(float("nan")) is None
+
+
+def test_the_cycle_collector_rests_while_a_workbook_is_read(monkeypatch, tmp_path):
+    import gc
+
+    from selfeval_xl.build.builder import build_workbook
+    from selfeval_xl.read import reader
+
+    book = tmp_path / "b.xlsm"
+    build_workbook(book, example())
+    seen = []
+    real = ooxml_source.OoxmlSource._xml
+
+    def recording(self, name):
+        seen.append(gc.isenabled())
+        return real(self, name)
+
+    monkeypatch.setattr(ooxml_source.OoxmlSource, "_xml", recording)
+    assert gc.isenabled()
+    assert reader.read(book).findings == []
+    assert seen and not any(seen)  # paused while parsing
+    assert gc.isenabled()  # and back on after
+    gc.disable()
+    try:
+        reader.read(book)
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()

@@ -19,24 +19,25 @@ from selfeval_xl.read.book_source import BookError, CellError, Uncached, valid_r
 from selfeval_xl.read.numfmt import BUILTIN_FORMATS, from_excel, is_date_format
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
-# Column index of a cell reference ("AB12" → 28, junk → None), memoised: a sheet repeats
-# the same few hundred references, and the regex plus letter arithmetic per cell was a
-# measurable share of a read. Bounded so a hostile sheet cannot grow it without end.
-_COLUMN_CACHE: dict[str, int | None] = {}
-_COLUMN_CACHE_MAX = 200_000
-
-
+# Column index by the letters of a cell reference ("AB" → 28), filled as references are
+# seen: bounded by the 18,278 one-to-three-letter names. (It was keyed by the whole
+# reference, bounded at 200,000: a 10,000-row table missed it on every cell, which made
+# reading cost per row grow with the table.)
+_LETTERS: dict[str, int] = {}
 
 
 def _column_of(ref: str) -> int | None:
-    try:
-        return _COLUMN_CACHE[ref]
-    except KeyError:
-        pass
+    """"AB12" → 28; None for anything but an upper-case A1 cell reference."""
+    letters = ref.rstrip("0123456789")
+    col = _LETTERS.get(letters)
+    if col is not None and len(letters) < len(ref):
+        return col
     m = _A1.match(ref)
-    col = col_index(m.group(1)) if m else None
-    if len(_COLUMN_CACHE) < _COLUMN_CACHE_MAX:
-        _COLUMN_CACHE[ref] = col
+    if not m:
+        return None
+    col = col_index(m.group(1))
+    if m.group(1) == letters:  # the digits are ASCII: the fast path will find it
+        _LETTERS[letters] = col
     return col
 
 

@@ -12,7 +12,10 @@ See docs/reading.md for the parsing rules and the finding codes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -55,6 +58,11 @@ def read(path: str | Path) -> ReadResult:
     """Read a workbook file (.xlsm/.xlsx). Never raises (but :class:`MemoryError`, which
     is the caller's limit, not the file's fault), never modifies the file."""
     path = Path(path)
+    with _no_cyclic_gc():
+        return _read_path(path)
+
+
+def _read_path(path: Path) -> ReadResult:
     try:
         source = open_book(path)
     except BookError as exc:
@@ -79,7 +87,8 @@ def read_source(source: BookSource) -> ReadResult:
     """Read from any :class:`BookSource` (a file, or Excel through xlwings). Never raises
     for anything in the workbook; :class:`MemoryError` is passed on to the caller."""
     try:
-        return _Reader(source).run()
+        with _no_cyclic_gc():
+            return _Reader(source).run()
     except BookError as exc:  # a part parsed lazily (a sheet) turned out broken or hostile
         return _unreadable(exc.code, exc.message)
     except MemoryError:
@@ -88,6 +97,24 @@ def read_source(source: BookSource) -> ReadResult:
         raise
     except Exception as exc:  # noqa: BLE001
         return _unreadable("READ_INTERNAL_ERROR", f"读取时发生内部错误：{exc!r}")
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Python's cycle collector paused while a workbook is read.
+
+    Parsing a sheet allocates an element per cell, and every 700 allocations the collector
+    runs; its older generations re-scan everything alive, so a 10,000-row table cost 25 %
+    more per row than a 1,000-row one (measured: flat without it). The reader makes no
+    reference cycles; whatever garbage there is goes at the next collection after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _unreadable(code: str, message: str) -> ReadResult:

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from selfeval_xl.core.money import parse_number
 from selfeval_xl.core.model import (
     DEFAULT_GRADES,
     AnalysisParagraph,
@@ -49,10 +50,21 @@ def _dec(v: Any, where: str = "") -> Decimal | None:
         raise DataFileError(f"{label}数值 {v!r} 应写成字符串（如 \"921.52\"），避免浮点误差")
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise DataFileError(f"{label}{v!r} 不是数字")
+    # The same spellings the workbook reader understands: "3,215.46", "921.52万元",
+    # "1234.5万", full-width digits, surrounding spaces.
     try:
-        value = Decimal(str(v).strip())
+        plain = Decimal(str(v).strip())
     except ArithmeticError:
-        raise DataFileError(f"{label}{v!r} 不是数字") from None
+        plain = None
+    if plain is not None and not plain.is_finite():
+        raise DataFileError(f"{label}{v!r} 不是有限的数字")
+    parsed = parse_number(v, unit="万元")
+    if parsed.blank:
+        return None
+    if not parsed.ok or parsed.value is None:
+        why = "；".join(n for n in parsed.notes if n != "不是数字")
+        raise DataFileError(f"{label}{v!r} 不是数字" + (f"（{why}）" if why else ""))
+    value = parsed.value
     if not value.is_finite():
         raise DataFileError(f"{label}{v!r} 不是有限的数字")
     return value

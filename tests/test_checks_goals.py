@@ -146,3 +146,18 @@ def test_long_chains_and_many_rows_are_checked():
     assert {f.code for f in findings} == set()
     tasks = tuple(KeyTask(i + 1, f"任务{i + 1}", points=("要点",)) for i in range(n))
     assert where(replace(datafile.example(), tasks=tasks)) == [("OUTPUT_TARGET_BLANK", G, "O5:O14")]
+
+
+def test_percent_unit_with_a_fraction_is_flagged():
+    from selfeval_xl.core.checks import goals as goal_checks
+    from selfeval_xl.core.model import OutputIndicator
+
+    ev = Evaluation(outputs=(
+        OutputIndicator("效益", "满意度", "%", Decimal("0.9"), Decimal("0.96")),
+        OutputIndicator("效益", "好评率", "%", Decimal("95"), Decimal("100")),
+        OutputIndicator("产出", "完成率", "%", None, Decimal("0"))))
+    found = [f for f in run_checks(ev, registry=goal_checks.CHECKS)
+             if f.code == "OUTPUT_PERCENT_AS_FRACTION"]
+    assert [(f.cell, f.severity.value) for f in found] == [("O5", "warning"), ("P5", "warning")]
+    assert found[1].message == ("“满意度”单位为 %，实际值为 0.96，报告将写作0.96%；若是 96%，"
+                                "请填 96")

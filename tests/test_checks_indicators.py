@@ -7,6 +7,7 @@ import pytest
 
 from selfeval_xl import datafile
 from selfeval_xl.core.checks import indicators, run_checks
+from selfeval_xl.core.findings import Severity
 from selfeval_xl.core.model import Band, Closed, Evaluation, Indicator, Method
 
 S = "指标评分"
@@ -125,8 +126,18 @@ def test_score_clamped():
 def test_percent_typed_as_number():
     found = findings(ind("1", "比率", target="1", actual="76", reason="x"))
     assert [f.where for f in found] == [("IND_PERCENT_AS_NUMBER", S, "I6")]
+    # 76 scores 100 (capped), 0.76 would score 76: the slip changes the score, an error.
+    assert found[0].severity is Severity.ERROR
     assert found[0].message == ("指标 1“指标1”实际值为 76，而目标值 1.00按小数填写；"
-                                "百分比应按小数填，如 76% 填 0.76")
+                                "百分比应按小数填，如 76% 填 0.76；按 0.76 计得 76.00 分，"
+                                "现按 76 计得 100.00 分")
+    # The same score either way (both in the open top band): a warning, no score effect.
+    same = findings(ind("1", "区间", actual="76", reason="x",
+                        bands=(Band(D("0.5"), None, D("100"), Closed.LOWER),)))
+    same = [f for f in same if f.code == "IND_PERCENT_AS_NUMBER"]
+    assert [f.severity for f in same] == [Severity.WARNING]
+    assert same[0].message == ("指标 1“指标1”实际值为 76，而区间上下限按小数填写；"
+                               "百分比应按小数填，如 76% 填 0.76")
     assert where(ind("1", "比率", target="100", actual="76", reason="x")) == []
     # a step of 1 is not a percentage table
     assert where(ind("1", "扣分", actual="3", threshold="1", step="1", per_step="1", reason="x")) == []

@@ -116,3 +116,42 @@ def test_atomic_write_keeps_the_usual_file_mode(tmp_path):
     existing.chmod(0o640)
     datafile.save(datafile.example(), existing)
     assert existing.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("text, value", [
+    ("3,215.46", "3215.46"), ("77.40万元", "77.40"), ("1234.5万", "1234.5"),
+    ("７７．４０", "77.40"), (" 1,234.50 ", "1234.50"), ("921.52", "921.52")])
+def test_data_file_accepts_the_number_spellings_the_workbook_does(text, value):
+    d = json.loads(datafile.dumps(datafile.example()))
+    d["expenditure"]["exp_total"] = text
+    assert datafile.from_dict(d).expenditure.exp_total == Decimal(value)
+
+
+def test_data_file_refuses_an_amount_in_yuan():
+    d = json.loads(datafile.dumps(datafile.example()))
+    d["expenditure"]["exp_total"] = "921.52元"
+    with pytest.raises(datafile.DataFileError) as info:
+        datafile.from_dict(d)
+    assert str(info.value) == ("expenditure.exp_total: '921.52元' 不是数字"
+                               "（单位“元”与本栏单位“万元”不一致）")
+
+
+def test_a_percentage_typed_as_a_whole_number_stops_the_report(tmp_path):
+    # 支付进度率 94.57 where the column holds fractions: scored 5 instead of 4.73.
+    from click.testing import CliRunner
+
+    from selfeval_xl.cli import main
+
+    d = json.loads(datafile.dumps(datafile.example()))
+    row = next(i for i in d["indicators"] if i["code"] == "2.1.2")
+    row["actual"] = "94.57"
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(main, ["report", "--data", str(path), "-o", str(tmp_path),
+                                    "--format", "md"])
+    assert res.exit_code == 1
+    assert ("错误 IND_PERCENT_AS_NUMBER 指标评分!I13 指标 2.1.2“支付进度率”实际值为 94.57，"
+            "而目标值 1.00按小数填写；百分比应按小数填，如 94.57% 填 0.9457；"
+            "按 0.9457 计得 4.73 分，现按 94.57 计得 5.00 分") in res.output
+    md = (tmp_path / "d-自评报告.md").read_text(encoding="utf-8")
+    assert "IND\\_PERCENT\\_AS\\_NUMBER" in md.split("## ")[0]  # the notice on the first page

@@ -84,6 +84,10 @@ def parse_number(raw: object, *, unit: str = "万元", percent: bool = False) ->
 
     for suffix in _UNIT_SUFFIXES:
         if text.endswith(suffix):
+            if suffix == "万" and unit == "万元":  # "1234.5万" is how officers write 万元
+                text = text[:-1]
+                notes.append("已去掉单位“万”（即万元）")
+                break
             if suffix != unit:
                 return Parsed(None, ok=False, notes=(f"单位“{suffix}”与本栏单位“{unit}”不一致",))
             text = text[: -len(suffix)]

@@ -137,6 +137,15 @@ def check_output_rows(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
         elif o.unit.strip() == "%" and o.actual > 100:
             out.append(make("OUTPUT_PERCENT_RANGE", WARNING, cell(T_OUTPUTS, i, "actual"),
                             f"“{label}”单位为 %，实际值 {fmt_plain(o.actual)} 超过 100"))
+        if o.unit.strip() == "%":
+            for key, what in (("target", "目标值"), ("actual", "实际值")):
+                value = getattr(o, key)
+                if value is not None and 0 < value <= 1:
+                    # 满意度 0.96 % is almost always 96 % typed as a fraction.
+                    out.append(make("OUTPUT_PERCENT_AS_FRACTION", WARNING, cell(T_OUTPUTS, i, key),
+                                    f"“{label}”单位为 %，{what}为 {fmt_plain(value)}，报告将写作"
+                                    f"{fmt_plain(value)}%；若是 {fmt_plain(value * 100)}%，"
+                                    f"请填 {fmt_plain(value * 100)}"))
         if o.target is not None and o.target > 0 and o.actual is not None and o.actual < o.target:
             rate = quantize(o.actual / o.target * 100)
             out.append(make("OUTPUT_BELOW_TARGET", INFO, cell(T_OUTPUTS, i, "actual"),

@@ -11,6 +11,7 @@ builder writes them and the reader reports them in).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from selfeval_xl.core import scoring
@@ -164,7 +165,9 @@ def check_method_inputs(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
 
 def check_percent_scale(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
     """Rates are typed as fractions (92% → 0.92); 92 against a table of fractions is a
-    likely slip (warning)."""
+    likely slip. When reading it as 0.92 would give another score, the slip changes the
+    result: an error (the report carries the notice and the command exits 1); when the
+    score is the same either way, a warning."""
     out = []
     for i, ind in enumerate(ev.indicators):
         x = ind.actual
@@ -180,9 +183,16 @@ def check_percent_scale(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
             scale = f"扣分起点 {scoring.fmt_num(ind.threshold)}"
         else:
             continue
-        out.append(make("IND_PERCENT_AS_NUMBER", WARNING, ctx.locator.cell(T_IND, i, "actual"),
+        as_typed = scoring.score_indicator(ind).score
+        as_fraction = scoring.score_indicator(replace(ind, actual=x / HUNDRED)).score
+        changes = as_typed != as_fraction
+        effect = (f"；按 {fmt_plain(x / HUNDRED)} 计得 {scoring.fmt_result(as_fraction)} 分，"
+                  f"现按 {fmt_plain(x)} 计得 {scoring.fmt_result(as_typed)} 分"
+                  if changes and as_typed is not None and as_fraction is not None else "")
+        out.append(make("IND_PERCENT_AS_NUMBER", ERROR if changes else WARNING,
+                        ctx.locator.cell(T_IND, i, "actual"),
                         f"{_name(ind)}实际值为 {fmt_plain(x)}，而{scale}按小数填写；"
-                        f"百分比应按小数填，如 {fmt_plain(x)}% 填 {fmt_plain(x / HUNDRED)}"))
+                        f"百分比应按小数填，如 {fmt_plain(x)}% 填 {fmt_plain(x / HUNDRED)}{effect}"))
     return out
 
 

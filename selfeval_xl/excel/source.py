@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from selfeval_xl.read.book_source import CellError, split_sheet_ref
+from selfeval_xl.read.book_source import CellError, bounds, split_sheet_ref
+
+# A sheet whose used range is larger than this is read range by range instead of whole
+# (formatting dragged to row 1,048,576 makes a used range of millions of cells).
+MAX_WHOLE_SHEET_CELLS = 200_000
 
 # What Excel shows for an error value; xlwings' err_to_str gives exactly these texts.
 ERROR_TEXTS = frozenset({
@@ -42,13 +46,16 @@ class XlwingsSource:
 
     Uses: ``book.sheets`` (iteration, ``[name]``, ``.name``), ``book.names`` (iteration,
     ``.name``, ``.refers_to``), ``sheet.tables`` (iteration, ``.name``, ``.range``,
-    ``.show_totals``), ``range.address`` and ``sheet.range(ref).options(...).value``.
+    ``.show_totals``), ``range.address``, ``sheet.used_range`` and
+    ``range.options(...).value``.
     """
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self._names: dict[str, str] | None = None
         self._tables: dict[str, tuple[str, str]] | None = None
+        # sheet → (first row, first column, rows of values) of its used range, or None
+        self._grids: dict[str, tuple[int, int, list[list[Any]]] | None] = {}
 
     def sheet_names(self) -> list[str]:
         return [sheet.name for sheet in self.book.sheets]
@@ -75,5 +82,29 @@ class XlwingsSource:
         return self._tables.get(name.lower())
 
     def values(self, sheet: str, ref: str) -> list[list[object]]:
-        rows = self.book.sheets[sheet].range(ref).options(ndim=2, err_to_str=True).value
-        return [[plain(v) for v in row] for row in rows]
+        # Each sheet's used range is read once (one COM round trip for its values) and
+        # every range the reader asks for is cut from it: a button press asked Excel for
+        # about 170 ranges one by one before.
+        grid = self._grid(sheet)
+        min_col, min_row, max_col, max_row = bounds(ref)
+        if grid is None:
+            rows = self.book.sheets[sheet].range(ref).options(ndim=2, err_to_str=True).value
+            return [[plain(v) for v in row] for row in rows]
+        top, left, cells = grid
+        out = []
+        for r in range(min_row - top, max_row - top + 1):
+            row = cells[r] if 0 <= r < len(cells) else ()
+            out.append([plain(row[c]) if 0 <= c < len(row) else None
+                        for c in range(min_col - left, max_col - left + 1)])
+        return out
+
+    def _grid(self, sheet: str) -> tuple[int, int, list[list[Any]]] | None:
+        if sheet not in self._grids:
+            used = self.book.sheets[sheet].used_range
+            min_col, min_row, max_col, max_row = bounds(used.address.replace("$", ""))
+            if (max_row - min_row + 1) * (max_col - min_col + 1) > MAX_WHOLE_SHEET_CELLS:
+                self._grids[sheet] = None
+            else:
+                cells = used.options(ndim=2, err_to_str=True).value
+                self._grids[sheet] = (min_row, min_col, cells)
+        return self._grids[sheet]

@@ -26,6 +26,7 @@ from selfeval_xl.core.model import (
     Closed,
     Evaluation,
     Expenditure,
+    ExtraSection,
     Goal,
     GradeBand,
     Indicator,
@@ -134,6 +135,7 @@ def to_dict(ev: Evaluation) -> dict:
         ],
         "indicators": [indicator_to_dict(i) for i in ev.indicators],
         "conclusions": list(ev.conclusions),
+        "extra_sections": [{"title": x.title, "text": x.text} for x in ev.extra_sections],
         "analysis": [{"heading": a.heading, "level": a.level, "text": a.text}
                      for a in ev.analysis],
         "grades": [{"grade": g.grade, "min_score": _dec_out(g.min_score), "wording": g.wording}
@@ -207,6 +209,8 @@ def from_dict(d: dict) -> Evaluation:
             indicators=(tuple(indicator_from_dict(i) for i in indicators)
                         if indicators is not None else default_framework()),
             conclusions=tuple(d.get("conclusions", ())),
+            extra_sections=tuple(ExtraSection(title=x["title"], text=x.get("text", ""))
+                                 for x in d.get("extra_sections", ())),
             analysis=tuple(AnalysisParagraph(heading=a["heading"], level=int(a["level"]),
                                              text=a["text"]) for a in d.get("analysis", ())),
             grades=(tuple(GradeBand(g["grade"], _dec(g["min_score"]) or Decimal(0), g["wording"])

@@ -328,6 +328,11 @@ TABLES: tuple[Table, ...] = (
         Column("最低分", "min_score", "number", 8),
         Column("结论用语", "wording", "text", 30),
     ), min_rows=4),
+    Table("tbl_extra_sections", "增设章节（本部门特有的基本情况）", SHEET_BASICS, "E4", (
+        Column("章节标题", "title", "text", 24,
+               help="如：设置机构及人员情况；报告模板用 {\"extra\": \"章节标题\"} 指定位置"),
+        Column("内容", "text", "longtext", 80, help="该章节的正文，可用 {评价年度}、{自称} 等占位符"),
+    ), min_rows=4),
     Table("tbl_findings", "校验结果", SHEET_FINDINGS, "A4", (
         Column("级别", "severity", "output", 8),
         Column("代码", "code", "output", 24),

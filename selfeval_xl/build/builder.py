@@ -185,8 +185,10 @@ def _page_setup(name: str, ctx: SheetContext) -> None:
 
 def _freeze_row(sheet: str) -> int:
     """Rows above the first table's data or the first field stay visible when scrolling."""
-    tables = [xl_cell_to_rowcol(t.anchor)[0] for t in layout.TABLES if t.sheet == sheet]
-    if tables:
-        return max(tables) + 1
+    # A sheet of fields (基本情况, with the extra-sections table beside them) freezes above
+    # its first field: freezing below a table header would hide 部门名称.
     fields = [xl_cell_to_rowcol(f.cell)[0] for f in layout.FIELDS if f.sheet == sheet]
-    return min(fields) if fields else 0
+    if fields:
+        return min(fields)
+    tables = [xl_cell_to_rowcol(t.anchor)[0] for t in layout.TABLES if t.sheet == sheet]
+    return max(tables) + 1 if tables else 0

@@ -183,6 +183,8 @@ def table_items(table: layout.Table, ev: Evaluation) -> list[dict]:
     if name == "tbl_grades":
         return [{"grade": g.grade, "min_score": g.min_score, "wording": g.wording}
                 for g in ev.grades]
+    if name == "tbl_extra_sections":
+        return [{"title": x.title, "text": x.text} for x in ev.extra_sections]
     if name == "tbl_findings":
         return []  # written by 校验数据
     raise KeyError(name)

@@ -273,6 +273,9 @@ def _print_summary(run: ReportRun, allow_errors: bool) -> None:
         echo(f"工作簿原版本已备份：{run.backup}")
     for fmt, reason in run.skipped.items():
         echo(f"未生成 {LABELS[fmt]}：{reason}")
+    for title in run.document.meta.get("unplaced_extra_sections") or []:
+        echo(f"注意：增设章节“{title}”已填写，但报告模板没有指定它的位置，未写入报告"
+             f"（在模板的章节中加入 {{\"extra\": \"{title}\"}}）")
     missing = run.document.meta.get("missing_placeholders") or []
     if missing:
         echo(f"注意：文字中的占位符没有对应数据，已原样保留：{'、'.join(missing)}")

@@ -51,6 +51,9 @@ def fingerprint(ev: Evaluation) -> str:
     Only the officer's inputs enter it: formatting, formulas, scores and status cells
     do not, so re-saving a workbook or pressing 计算得分 leaves it unchanged.
     """
-    canonical = json.dumps(_canonical(ev), ensure_ascii=False, sort_keys=True,
+    data = _canonical(ev)
+    if not data.get("extra_sections"):  # added later: a workbook without any keeps its print
+        data.pop("extra_sections", None)
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
                            separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()

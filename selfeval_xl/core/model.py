@@ -198,6 +198,16 @@ DEFAULT_GRADES: tuple[GradeBand, ...] = (
 
 
 @dataclass(frozen=True)
+class ExtraSection:
+    """A section of the department's own facts that not every report has (设置机构及人员情况:
+    year founded, internal bodies, staffing, retirees). The officer writes title and text;
+    the report template says where it goes (``{"extra": "设置机构及人员情况"}``)."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """A whole self-evaluation as filled in by the officer."""
 
@@ -210,3 +220,4 @@ class Evaluation:
     conclusions: tuple[str, ...] = ()
     analysis: tuple[AnalysisParagraph, ...] = ()
     grades: tuple[GradeBand, ...] = DEFAULT_GRADES
+    extra_sections: tuple[ExtraSection, ...] = ()

@@ -19,6 +19,7 @@ from selfeval_xl.core.locations import Locator
 from selfeval_xl.core.model import (
     DEFAULT_GRADES,
     AnalysisParagraph,
+    ExtraSection,
     Band,
     Closed,
     Goal,
@@ -94,7 +95,19 @@ def build_lists(tables: TableReader, locator: Locator, add: Add) -> tuple[dict, 
     lists["conclusions"] = tuple(text for _, text in conclusions)
     lists["analysis"] = _analysis(tables, locator, add)
     lists["grades"] = _grades(tables, locator, add)
+    lists["extra_sections"] = _extra_sections(tables, locator, add)
     return lists, scores
+
+
+def _extra_sections(tables: TableReader, locator: Locator, add: Add) -> tuple[ExtraSection, ...]:
+    # A workbook built before this table existed has none: no sections, no finding.
+    rows = _Rows(tables.read("tbl_extra_sections"), add)
+    out, where = [], []
+    for r, item in rows:
+        out.append(ExtraSection(rows.text(r, item, "title"), rows.text(r, item, "text")))
+        where.append(r)
+    locator.table_rows["tbl_extra_sections"] = where
+    return tuple(out)
 
 
 def _numbered(rows: _Rows, row: int, item: dict, key: str, previous: int) -> int:

@@ -34,6 +34,9 @@ NOT_CONTENT = {
 
 _OFFICER_KINDS = {"formula", "output"}
 
+# Tables added to the template later: a workbook built before them simply has none.
+OPTIONAL_TABLES = frozenset({"tbl_extra_sections"})
+
 
 def _norm(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip() if value is not None else ""
@@ -88,6 +91,8 @@ class TableReader:
         """The table's rows, or None (with a finding) when it cannot be found."""
         t = layout.table(name)
         found = self.src.table(name)
+        if found is None and name in OPTIONAL_TABLES:
+            return None
         if found is None:
             self.add([Finding("READ_TABLE_MISSING", Severity.ERROR, t.sheet, "", name,
                               f"工作簿中缺少表格 {name}（{t.title}），无法读取该表的内容。"

@@ -46,6 +46,7 @@ class _Ctx:
         self.cfg = cfg
         self.wording = cfg.wording
         self.missing: list[str] = []
+        self.placed: set[str] = set()  # extra sections the template gave a place
         self._values = placeholders.values(ev)
 
     def fill(self, text: str) -> str:
@@ -279,6 +280,17 @@ def _replace(template: str, **values: str) -> str:
     return template
 
 
+def _extra(c: _Ctx, title: str) -> list[Block]:
+    """The officer's extra section with this title (one paragraph per line of its text)."""
+    c.placed.add(title.strip())
+    out: list[Block] = []
+    for x in c.ev.extra_sections:
+        if x.title.strip() == title.strip():
+            out.extend(Paragraph(c.fill(line.strip())) for line in x.text.splitlines()
+                       if line.strip())
+    return out
+
+
 def _sections(c: _Ctx, sections: Iterable[config_mod.Section], level: int) -> list[Block]:
     out: list[Block] = []
     for n, sec in enumerate(sections, start=1):
@@ -287,6 +299,8 @@ def _sections(c: _Ctx, sections: Iterable[config_mod.Section], level: int) -> li
         for item in sec.content:
             if isinstance(item, str):
                 body.extend(CONTENT[item](c))
+            elif "extra" in item:
+                body.extend(_extra(c, item["extra"]))
             elif item["text"].strip():
                 body.append(Paragraph(c.fill(item["text"].strip())))
         if sec.content and not body:
@@ -324,6 +338,10 @@ def build_document(ev: Evaluation, scorecard: Any, findings: Iterable[Finding] =
     blocks.extend(_sections(c, cfg.sections, 1))
     meta = {
         "missing_placeholders": list(c.missing),
+        # Extra sections the officer filled in but the template gives no place: the CLI
+        # says so rather than dropping them silently.
+        "unplaced_extra_sections": [x.title for x in ev.extra_sections
+                                    if x.title.strip() and x.title.strip() not in c.placed],
         "unresolved_errors": sum(f.severity is Severity.ERROR for f in findings),
         "overridden": bool(override and notice is not None),
     }

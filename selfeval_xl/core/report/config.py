@@ -217,8 +217,12 @@ def _section(d: Any, path: str, depth: int) -> Section:
             if item not in CONTENT_KINDS:
                 raise ConfigError(f"模板 {path}.content[{i}] 未知内容“{item}”，"
                                   f"可用：{'、'.join(CONTENT_KINDS)}")
-        elif not (isinstance(item, dict) and isinstance(item.get("text"), str)):
-            raise ConfigError(f"模板 {path}.content[{i}] 应为内容名称或 {{\"text\": \"…\"}}")
+        elif isinstance(item, dict) and set(item) == {"extra"} and isinstance(item["extra"], str):
+            pass  # the officer's extra section with that title (tbl_extra_sections)
+        elif not (isinstance(item, dict) and set(item) == {"text"}
+                  and isinstance(item["text"], str)):
+            raise ConfigError(f"模板 {path}.content[{i}] 应为内容名称、{{\"text\": \"…\"}} "
+                              f"或 {{\"extra\": \"增设章节标题\"}}")
     subs = d.get("sections", [])
     if not isinstance(subs, list):
         raise ConfigError(f"模板 {path}.sections 应为列表")

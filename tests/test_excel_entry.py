@@ -498,3 +498,23 @@ def test_reading_a_live_book_reads_each_sheet_once(book_path, computed, monkeypa
     assert len(passes) == 1
     # and the same reading as the file's
     assert live.evaluation == pipeline.evaluate_path(book_path, today=TODAY).evaluation
+
+
+@pytest.mark.parametrize("press", ["check_book", "score_book"])
+def test_a_button_press_reads_the_defined_names_twice_at_most(book_path, computed, monkeypatch,
+                                                              press):
+    """Once for the reader's source, once for the writer (a press made 7–11 passes)."""
+    import xlwings_fake
+
+    passes = []
+    names = xlwings_fake.FakeBook.names
+
+    def counted_names(book):
+        passes.append(1)
+        return names.fget(book)
+
+    monkeypatch.setattr(xlwings_fake.FakeBook, "names", property(counted_names))
+    book = FakeBook(book_path, computed)
+    message = getattr(excel, press)(book, now=NOW)  # raises if the press fails
+    assert message.startswith(("校验完成", "计算完成")), message
+    assert 1 <= len(passes) <= 2

@@ -105,7 +105,7 @@ def score_book(book: Any, *, now: datetime | None = None) -> str:
     scorecard = analyse(book).scorecard
     writer = XlwingsWriter(book)
     writer.write_scores(scorecard)
-    if any(n.name.lower() == PY_TOTAL_NAME for n in book.names):
+    if PY_TOTAL_NAME in writer.names():
         writer.write_total(PY_TOTAL_NAME, scorecard.total)
     writer.write_status({"status_scored_at": now or status_now()})
     grade = f"（{scorecard.grade}）" if scorecard.grade else ""

@@ -80,16 +80,24 @@ class XlwingsWriter:
 
     def __init__(self, book: Any) -> None:
         self.book = book
+        self._names: dict[str, Any] | None = None
 
     # --- locating ---------------------------------------------------------------------------
 
     def _sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
 
+    def names(self) -> dict[str, Any]:
+        """The book's defined names by lower-case name, read in one pass (every pass over
+        ``book.names`` is a COM round trip per name in Excel; a press made 7–11 of them)."""
+        if self._names is None:
+            self._names = {n.name.lower(): n for n in self.book.names}
+        return self._names
+
     def _named(self, name: str) -> Any:
-        for n in self.book.names:
-            if n.name.lower() == name.lower():
-                return n.refers_to_range
+        n = self.names().get(name.lower())
+        if n is not None:
+            return n.refers_to_range
         raise WriteRefused(f"工作簿中没有定义名称“{name}”，无法写入结果。")
 
     def _table(self, name: str) -> tuple[Any, Any]:
@@ -230,10 +238,10 @@ class XlwingsWriter:
 
     def report_anchor(self) -> tuple[Any, str]:
         """The report sheet and first cell: the defined name when there is one, else the layout's."""
-        for n in self.book.names:
-            if n.name.lower() == REPORT_START_NAME:
-                rng = n.refers_to_range
-                return rng.sheet, _first_cell(rng.address)
+        n = self.names().get(REPORT_START_NAME)
+        if n is not None:
+            rng = n.refers_to_range
+            return rng.sheet, _first_cell(rng.address)
         sheet_name, anchor = layout.REPORT_ANCHOR
         if sheet_name not in self._sheet_names():
             raise WriteRefused(f"工作簿中没有工作表“{sheet_name}”，无法写入报告。")

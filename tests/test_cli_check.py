@@ -226,7 +226,9 @@ def test_check_write_fills_the_findings_sheet_and_status(fresh_book):
     result = CliRunner().invoke(main, ["check", str(fresh_book), "--write"])
     assert result.exit_code == 1  # the seed's errors are still errors
     assert "已写入工作簿" in result.output
-    assert fresh_book.with_name("example.bak.xlsm").exists()
+    from selfeval_xl.write.workbook_writer import latest_backup
+
+    assert latest_backup(fresh_book) is not None
     wb = openpyxl.load_workbook(fresh_book)
     ws = wb["校验结果"]
     ref = ws.tables["tbl_findings"].ref

@@ -10,6 +10,7 @@ reading of the original file's defined names and tables.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from decimal import Decimal
@@ -29,7 +30,7 @@ from selfeval_xl.write.workbook_writer import (
     PY_TOTAL_NAME,
     STATUS_NAMES,
     WorkbookWriteError,
-    backup_path,
+    latest_backup,
     write_results,
 )
 from selfeval_xl.core.findings import Finding, Severity
@@ -411,12 +412,13 @@ def test_writing_twice_is_idempotent_and_keeps_one_backup(book):
     mode = 0o640
     os.chmod(book, mode)
     saved = write_all(book)
-    assert saved == backup_path(book) == book.with_name(f"{book.stem}.bak.xlsm")
+    assert saved == latest_backup(book)
+    assert re.fullmatch(rf"{book.stem}\.bak-\d{{8}}-\d{{6}}\.xlsm", saved.name)
     assert saved.read_bytes() == original
     first = book.read_bytes()
     assert write_all(book) is None  # nothing differs, so nothing is written, not even a backup
     assert book.read_bytes() == first
-    assert backup_path(book).read_bytes() == original
+    assert latest_backup(book) == saved and saved.read_bytes() == original
     assert stat.S_IMODE(book.stat().st_mode) == mode
     assert sorted(p.name for p in book.parent.iterdir()) == sorted([book.name, saved.name])
 
@@ -461,9 +463,11 @@ def test_a_crash_mid_write_leaves_the_original_and_no_temp_file(tmp_path, monkey
         write_all(book)
     assert book.read_bytes() == original_bytes
     leftovers = sorted(p.name for p in tmp_path.iterdir())
-    assert leftovers == (["book.xlsm"] if where == "serialise" else ["book.bak.xlsm", "book.xlsm"])
+    backups = [n for n in leftovers if n.startswith("book.bak-")]
+    assert [n for n in leftovers if n not in backups] == ["book.xlsm"]
+    assert len(backups) == (0 if where == "serialise" else 1)
     if where == "rename":
-        assert (tmp_path / "book.bak.xlsm").read_bytes() == original_bytes
+        assert latest_backup(book).read_bytes() == original_bytes
 
 
 def test_names_not_addresses_locate_every_target(tmp_path):
@@ -502,7 +506,7 @@ def test_an_input_cell_is_never_overwritten(tmp_path):
     with pytest.raises(WorkbookWriteError, match="填报单元格"):
         write_results(book, status={"report_score": 1})
     assert book.read_bytes() == original_bytes
-    assert not backup_path(book).exists()
+    assert latest_backup(book) is None
 
 
 def test_growing_findings_table_never_swallows_content_below(tmp_path):
@@ -538,7 +542,7 @@ def test_nothing_to_write_changes_nothing(tmp_path):
     book = mini_book(tmp_path / "book.xlsm")
     before = book.read_bytes()
     assert write_results(book) is None
-    assert book.read_bytes() == before and not backup_path(book).exists()
+    assert book.read_bytes() == before and latest_backup(book) is None
 
 
 def test_unknown_status_name_is_a_programming_error(tmp_path):
@@ -741,4 +745,5 @@ def test_a_locked_file_gives_a_chinese_hint_and_stays(tmp_path, monkeypatch):
     with pytest.raises(WorkbookWriteError, match="正在 Excel"):
         write_all(book)
     assert book.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.bak.xlsm", "book.xlsm"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and names[1] == "book.xlsm" and names[0].startswith("book.bak-")

@@ -86,7 +86,7 @@ def print_findings(console: Console, book: str, findings: list[Finding]) -> None
     console.print(f"\n错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}")
 
 
-WRITE_HELP = "把结果写回工作簿（与 Excel 按钮相同；原文件备份为 *.bak.xlsm）"
+WRITE_HELP = "把结果写回工作簿（与 Excel 按钮相同；原文件备份为 *.bak-日期-时间.xlsm，保留最近 5 份）"
 
 
 @main.command("check")

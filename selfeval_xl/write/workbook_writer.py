@@ -18,7 +18,8 @@ styles part (report formats are appended, never altered), ``workbook.xml`` (only
 ``calcChain.xml``. Every other entry (``vbaProject.bin``, VML buttons, drawings, controls,
 shared strings, other sheets) is copied byte for byte in its original order. The new file is
 written to a temporary file in the same folder and renamed over the original; the previous
-bytes are kept as ``<name>.bak<suffix>`` (e.g. ``SelfEvaluation.bak.xlsm``) next to it.
+bytes are kept as a timestamped backup next to it (``SelfEvaluation.bak-20240328-101502.xlsm``;
+the last five kept, none overwritten: write/backups.py).
 """
 
 from __future__ import annotations
@@ -64,10 +65,13 @@ class WorkbookWriteError(Exception):
     """The results cannot be written safely; the message (Chinese) says why. Nothing changed."""
 
 
-def backup_path(path: Path) -> Path:
-    """Where the previous version goes: ``BOOK.xlsm`` → ``BOOK.bak.xlsm`` (one, replaced
-    each time, like Excel's own backup copy)."""
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
+def latest_backup(path: Path) -> Path | None:
+    """The newest backup of ``path`` (write/backups.py: ``BOOK.bak-YYYYMMDD-HHMMSS.xlsm``,
+    the last few kept, none ever overwritten)."""
+    from selfeval_xl.write.backups import backups_of
+
+    found = backups_of(path)
+    return found[-1] if found else None
 
 
 def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] | None = None,
@@ -82,7 +86,7 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
         scorecard: a Scorecard whose rows fill 校核得分/得分说明; None leaves them.
         status: {defined name: value} for the status block (names in :data:`STATUS_NAMES`);
             datetimes are written as "YYYY-MM-DD HH:MM:SS" text.
-        backup: keep the previous bytes as :func:`backup_path`.
+        backup: keep the previous bytes as a new timestamped backup (write/backups.py).
         footer: last line of the report sheet; by default built from ``status``
             (generated-at time and data fingerprint).
 
@@ -131,8 +135,9 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
     saved = None
     try:
         if backup:
-            saved = backup_path(path)
-            write_atomic(saved, raw, like=path)
+            from selfeval_xl.write.backups import write_backup
+
+            saved = write_backup(path, raw)
         write_atomic(path, out, like=path)
     except PermissionError as exc:
         raise WorkbookWriteError(

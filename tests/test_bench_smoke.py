@@ -69,3 +69,17 @@ def test_bench_desk_prints_every_figure_on_a_small_service():
     for key in ("first_request_s", "page_median_s", "sorted_median_s", "api_median_s",
                 "floor_median_s"):
         assert fig[key] > 0, key
+
+
+def test_bench_startup_prints_every_case_and_target():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_startup.py"),
+                           "--repeat", "1"], capture_output=True, text=True, check=True,
+                          timeout=600, cwd=ROOT)
+    out = proc.stdout
+    for case in ("python -c pass", "openpyxl open", "report", "check", "--help",
+                 "button imports", "open (numpy present)", "button (pandas present)"):
+        assert f"  {case} " in out, case
+    for target in ("report / openpyxl open (numpy present)",
+                   "check / openpyxl open (numpy present)", "--help − python -c pass", "button imports − python -c pass",
+                   "button process loads pandas/numpy: neither"):
+        assert target in out, target

@@ -437,3 +437,22 @@ def test_every_reader_code_is_documented():
     doc = (root / "docs" / "reading.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `(READ_[A-Z_]+)` \|", doc, re.M))
     assert emitted and emitted == documented
+
+
+def test_a_native_formula_holding_an_error_value_is_a_finding(example, tmp_path):
+    # 支出情况 C17/D17 showed #VALUE! after a recalculation while check passed: the figures
+    # a reader without Python sees are broken, so say so.
+    out = layout.OUTPUTS_BY_NAME["exp_basic_diff"]
+    formula = out.formula.lstrip("=")
+    path = fx.set_cell_xml(example, tmp_path / "err0.xlsm", out.sheet, out.cell,
+                           f"<f>{formula}</f><v>#VALUE!</v>", "e")
+    path = fx.as_if_saved_by_excel(path, tmp_path / "err.xlsm")  # results count as computed
+    result = reader.read(path)
+    found = [f for f in result.findings if f.code == "READ_FORMULA_ERROR"]
+    assert [(f.sheet, f.cell, f.name, f.severity) for f in found] == [
+        (out.sheet, out.cell, "exp_basic_diff", Severity.ERROR)]
+    assert found[0].message == (
+        f"“{out.label}”的公式结果为错误值 #VALUE!：不用本程序打开工作簿的人（如财政局）"
+        "看到的是错误值。通常是它引用的某个金额填成了文字（如“77.40万元”），"
+        "请改为数字后在 Excel 中重新计算并保存。")
+    assert not [f for f in reader.read(example).findings if f.code == "READ_FORMULA_ERROR"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from selfeval_xl import layout
 from selfeval_xl.read import cell_parse as cp
 from selfeval_xl.a1 import cell_ref
-from selfeval_xl.read.book_source import BookSource, Uncached, bounds
+from selfeval_xl.read.book_source import BookSource, CellError, Uncached, bounds
 from selfeval_xl.read.model_tables import build_lists
 from selfeval_xl.read.ooxml_source import BookError, open_book
 from selfeval_xl.read.table_read import TableReader
@@ -242,4 +242,17 @@ class _Reader:
             meta[out.name] = cp.cached_value(value)
             if where is not None and isinstance(value, Uncached):
                 meta["uncached"].append(out.name)
+            if where is not None and out.formula and isinstance(value, CellError):
+                self.add([formula_error(where, value)])
         return meta
+
+
+def formula_error(where: cp.Where, value: CellError) -> Finding:
+    """The workbook's own formula shows an error value (#VALUE! …): the figures a reader
+    without Python sees are broken, whatever the Python result says. The usual cause is an
+    amount typed as text ("77.40万元") in a cell the formula adds."""
+    return where.finding(
+        "READ_FORMULA_ERROR", Severity.ERROR,
+        f"{where.text}的公式结果为错误值 {value.code}：不用本程序打开工作簿的人（如财政局）"
+        "看到的是错误值。通常是它引用的某个金额填成了文字（如“77.40万元”），"
+        "请改为数字后在 Excel 中重新计算并保存。")

@@ -80,6 +80,7 @@ def test_bench_startup_prints_every_case_and_target():
                  "button imports", "open (numpy present)", "button (pandas present)"):
         assert f"  {case} " in out, case
     for target in ("report / openpyxl open (numpy present)",
-                   "check / openpyxl open (numpy present)", "--help − python -c pass", "button imports − python -c pass",
+                   "check / openpyxl open (numpy present)", "--help − python -c pass",
+                   "button imports − python -c pass",
                    "button process loads pandas/numpy: neither"):
         assert target in out, target

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 EXPECTED_COMMANDS = {"build", "export-data", "check", "score", "report", "doctor", "verify",
-                     "collect", "trends", "serve", "users"}
+                     "collect", "trends", "serve", "users", "bureau-key", "receipt"}
 
 
 def test_every_command_module_is_present():

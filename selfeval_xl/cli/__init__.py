@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trends": ("bureau", "各部门跨年度的自评得分、等级和预算执行率（取每年最新读取的一份）。"),
     "serve": ("serve", "运行财政局内网服务：部门用浏览器上传工作簿，得到校验、得分和报告，并报送。"),
     "users": ("serve", "服务的账号：开设、列出、重设密码、接口令牌。"),
+    "bureau-key": ("receipt", "生成财政局签发回执用的 Ed25519 密钥对。"),
+    "receipt": ("receipt", "为收到的工作簿签发回执：核验它（同 verify），用财政局私钥签名文件哈希与核验结果。"),
 }
 # Command modules, each once.
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _help in COMMANDS.values()))

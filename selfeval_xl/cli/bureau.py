@@ -14,7 +14,12 @@ from selfeval_xl.cli import main
 from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core.findings import Severity
 
-_EXIT_TABLE = "\n".join(f"  {v.exit_code}  {v.label}" for v in VERDICTS)
+# A receipt that does not match the file overrides the verdict's exit status.
+EXIT_RECEIPT = 8
+_EXIT_TABLE = "
+".join(f"  {v.exit_code}  {v.label}" for v in VERDICTS) + (
+    f"
+  {EXIT_RECEIPT}  文件与回执不符或回执无效（--receipt）")
 
 
 def _limit_options(fn):
@@ -33,8 +38,13 @@ def _limits(timeout: float, max_memory: int) -> Limits:
 @main.command("verify", epilog=f"\b\n各核验结论的退出码：\n{_EXIT_TABLE}")
 @click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出核验结果。")
+@click.option("--receipt", "receipt_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="财政局签发的回执（JSON）：核对文件是否正是收到的那个。")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="财政局公钥（PEM），与 --receipt 一起使用。")
 @_limit_options
-def verify_cmd(book: Path, as_json: bool, timeout: float, max_memory: int) -> None:
+def verify_cmd(book: Path, as_json: bool, receipt_path: Path | None, public_key: Path | None,
+               timeout: float, max_memory: int) -> None:
     """核验收到的自评工作簿：是否为自评模板、模板版本、校验结果、得分是否与数据一致、报告生成后数据是否被修改。
 
     文件在单独的进程中读取，时间和内存有上限，损坏或恶意的文件也只会得到一个结论，
@@ -45,18 +55,37 @@ def verify_cmd(book: Path, as_json: bool, timeout: float, max_memory: int) -> No
         selfeval-xl verify 收件箱/惠州市政务服务中心.xlsm
 
         selfeval-xl verify 收件箱/惠州市政务服务中心.xlsm --json
+
+        selfeval-xl verify 惠州市政务服务中心.xlsm --receipt 惠州市政务服务中心.xlsm.receipt.json --public-key bureau.key.pub
+
+    报告中保存的数据指纹是不带密钥的哈希，只能发现无意的改动，不能证明没有被有意篡改；
+    只有财政局签发的回执（--receipt）能证明文件正是收到的那一个。
     """
     from selfeval_xl.bureau.collect import examine_all
 
+    if (receipt_path is None) != (public_key is None):
+        raise click.UsageError("--receipt 与 --public-key 须同时给出")
     rec = examine_all([book], limits=_limits(timeout, max_memory), workers=1)[0]
     verdict = VERDICTS_BY_KEY[rec["verdict"]]
+    code = verdict.exit_code
+    check = None
+    if receipt_path is not None:
+        from selfeval_xl.bureau.receipt import check_receipt
+
+        check = check_receipt(book, receipt_path, public_key)
+        if not check.ok:
+            code = EXIT_RECEIPT
     if as_json:
         out = {k: v for k, v in rec.items()}
-        out["exit_code"] = verdict.exit_code
+        if check is not None:
+            out["receipt"] = {"result": check.key, "ok": check.ok, "message": check.message}
+        out["exit_code"] = code
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         click.echo(verdict_text(rec))
-    sys.exit(verdict.exit_code)
+        if check is not None:
+            click.echo(f"  回执：{'一致' if check.ok else '不符'}（{check.key}）：{check.message}")
+    sys.exit(code)
 
 
 def verdict_text(rec: dict) -> str:

@@ -158,8 +158,8 @@ def input_file_problem(path: Path) -> str | None:
     if path.is_dir():
         return f"“{path}”是文件夹，不是文件。"
     try:
-        with open(path, "rb"):
-            pass
+        # non-blocking: opening a named pipe for reading would otherwise wait for a writer
+        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
     except OSError as exc:
         return f"无法读取文件“{path}”：{exc.strerror or exc}。"
     return None

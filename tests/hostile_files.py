@@ -206,3 +206,45 @@ def huge_rows(path: Path, good: Path, megabytes: int = 100, sheet: str = "基本
                 n += 5000
             fh.write(b"</sheetData></worksheet>")
     return path
+
+
+def stretched_table(path: Path, good: Path, rows: int, table: str = "tbl_tasks",
+                    last_col: str = "XFD", filled: bool = True) -> Path:
+    """A good workbook whose table ``table`` is stretched to column ``last_col`` and ``rows``
+    data rows, each (when ``filled``) holding a short text in the table's first two columns.
+
+    The rows are repetitive, so the file stays small (about 70 KB for 100,000 rows).
+    """
+    import re as _re
+
+    from selfeval_xl import layout
+
+    t = layout.table(table)
+    part = sheet_part(good, t.sheet)
+    with zipfile.ZipFile(good) as zf:
+        table_part = next(n for n in zf.namelist() if n.startswith("xl/tables/")
+                          and f'displayName="{table}"'.encode() in zf.read(n))
+    anchor_col = _re.match(r"[A-Z]+", t.anchor).group(0)
+    anchor_row = int(t.anchor[len(anchor_col):])
+    last_row = anchor_row + rows
+
+    def stretch(data: bytes) -> bytes:
+        data = _re.sub(rb'ref="[A-Z]+\d+:[A-Z]+\d+"',
+                       f'ref="{t.anchor}:{last_col}{last_row}"'.encode(), data, count=1)
+        return _re.sub(rb"<autoFilter[^>]*/>|<autoFilter.*?</autoFilter>", b"", data,
+                       flags=_re.S)
+
+    def fill(data: bytes) -> bytes:
+        if not filled:
+            return data
+        c1 = chr(ord(anchor_col) + 1)  # the table's second column (an anchor before Z)
+        stored = [int(n) for n in _re.findall(rb'<row r="(\d+)"', data)]
+        start = max(stored) + 1 if stored else anchor_row + 1
+        body = "".join(f'<row r="{n}"><c r="{c1}{n}" t="inlineStr"><is><t>任务{n}</t></is></c></row>'
+                       for n in range(start, last_row + 1))
+        if b"<sheetData/>" in data:
+            return data.replace(b"<sheetData/>", b"<sheetData>" + body.encode() + b"</sheetData>")
+        return data.replace(b"</sheetData>", body.encode() + b"</sheetData>", 1)
+
+    rewrite_zip(good, path, {table_part: stretch, part: fill})
+    return path

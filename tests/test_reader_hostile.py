@@ -488,3 +488,101 @@ def test_any_value_in_any_list(example, tmp_path_factory, name, column, index, c
                  "tbl_analysis": ("conclusions", "grades"), "tbl_grades": ("analysis", "indicators")}
     for attr in untouched[name] + ("basics", "expenditure"):
         assert getattr(ev, attr) == getattr(ex, attr)
+
+
+# --- only regular files, never more than the limit (issue 13) -----------------------------
+
+def test_named_pipe_is_refused_without_blocking(tmp_path):
+    """A FIFO named .xlsm used to block in open() for ever (check, export-data)."""
+    fifo = tmp_path / "pipe.xlsm"
+    os.mkfifo(fifo)
+    result = reader.read(fifo)  # would hang here if the pipe were opened for reading
+    assert only_finding(result) == ("READ_FILE_UNREADABLE", "", "")
+    assert result.findings[0].message == f"“{fifo}”不是普通文件（可能是命名管道或设备），不予读取。"
+    link = tmp_path / "link.xlsm"
+    link.symlink_to(fifo)
+    assert only_finding(reader.read(link)) == ("READ_FILE_UNREADABLE", "", "")
+
+
+def test_symlink_to_dev_zero_is_refused(tmp_path):
+    """/dev/zero is endless: reading it whole was a MemoryError."""
+    link = tmp_path / "zero.xlsm"
+    link.symlink_to("/dev/zero")
+    result = reader.read(link)
+    assert only_finding(result) == ("READ_FILE_UNREADABLE", "", "")
+    assert "size" not in result.meta and "sha256" not in result.meta
+
+
+def test_huge_sparse_file_is_not_read(tmp_path):
+    """A 2 GB sparse file is refused by its size, and nothing re-reads it afterwards (the
+    file metadata step used to read it whole: 2.15 GB while saying "不予读取")."""
+    import tracemalloc
+
+    path = tmp_path / "sparse.xlsm"
+    with open(path, "wb") as fh:
+        fh.truncate(2 * 1024 ** 3)
+    tracemalloc.start()
+    try:
+        result = reader.read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert only_finding(result) == ("READ_TOO_LARGE", "", "")
+    assert result.findings[0].message == "文件大小 2048 MB，超过上限 100 MB，不予读取。"
+    assert peak < 1024 * 1024 and "sha256" not in result.meta
+
+
+def test_meta_hash_is_of_the_bytes_read(built):
+    import hashlib
+
+    result = reader.read(built)
+    data = built.read_bytes()
+    assert (result.meta["size"], result.meta["sha256"]) == (
+        len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_unknown_xml_encoding_is_invalid_xml(built, tmp_path):
+    part = _sheet_part(built, layout.SHEET_EXPENDITURE)
+    body = b'<?xml version="1.0" encoding="x-nonsense"?><worksheet/>'
+    path = fx.rewrite_parts(built, tmp_path / "enc.xlsm", {part: body})
+    result = read_unchanged(path)
+    assert only_finding(result) == ("READ_XML_INVALID", "", "")
+    assert "x-nonsense" in result.findings[0].message
+
+
+@pytest.mark.parametrize("rows, last_col, findings, tasks", [
+    # the task table stretched to column XFD and row 100,004 (a 70 KB file that drove
+    # check to MemoryError): cut at 10,000 rows and 64 extra columns before any is read
+    # (its rows past 20,000 are not parsed at all)
+    (100_004, "XFD", [("READ_TABLE_TOO_LARGE", "绩效目标", "B4:XFD100008", "tbl_tasks"),
+                      ("READ_SHEET_TOO_LARGE", "绩效目标", "", "")], 9_984),
+    (10_000, "D", [], 9_984),  # exactly the limit: read whole, no finding
+])
+def test_table_stretched_past_the_contract(built, tmp_path, rows, last_col, findings, tasks):
+    import hostile_files as h
+
+    path = h.stretched_table(tmp_path / "stretched.xlsm", built, rows, last_col=last_col)
+    result = read_unchanged(path)
+    too_large = [f for f in result.findings if f.code.endswith("TOO_LARGE")]
+    assert [(f.code, f.sheet, f.cell, f.name) for f in too_large] == findings
+    if findings:
+        assert too_large[0].message == (
+            "表格 tbl_tasks（年度总体工作和重点工作任务）的范围 B4:XFD100008 有 100004 行、16383 列，超过上限"
+            "（10000 行、67 列），只读取了前 10000 行、67 列。请把表格范围调整到实际填写的行列。")
+    # the example's 4 tasks, then one per filled row up to row 4 + 10,000 (the generator
+    # fills from the first row past the sheet's stored ones, row 25)
+    assert len(result.evaluation.tasks) == tasks == 4 + (10_004 - 25 + 1)
+    assert result.evaluation.tasks[-1].title == "任务10004"
+
+
+def test_rows_past_the_sheet_limit_are_not_read(built, tmp_path):
+    part = _sheet_part(built, layout.SHEET_EXPENDITURE)
+    with zipfile.ZipFile(built) as zf:
+        xml = zf.read(part)
+    far = b'<row r="50000"><c r="A50000" t="inlineStr"><is><t>x</t></is></c></row>'
+    path = fx.rewrite_parts(built, tmp_path / "far.xlsm",
+                            {part: xml.replace(b"</sheetData>", far + b"</sheetData>", 1)})
+    result = read_unchanged(path)
+    assert [f.where for f in result.findings if f.code == "READ_SHEET_TOO_LARGE"] == [
+        ("READ_SHEET_TOO_LARGE", layout.SHEET_EXPENDITURE, "")]
+    assert result.evaluation.expenditure == datafile.example().expenditure

@@ -24,6 +24,10 @@ _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # reference, bounded at 200,000: a 10,000-row table missed it on every cell, which made
 # reading cost per row grow with the table.)
 _LETTERS: dict[str, int] = {}
+# Rows past this on any sheet are not read (READ_SHEET_TOO_LARGE): every table is cut at
+# 10,000 data rows (table_read.MAX_TABLE_ROWS) and the template's blocks end before row
+# 100, so nothing the contract allows lies beyond. One comparison per row.
+MAX_SHEET_ROWS = 20_000
 
 
 def _column_of(ref: str) -> int | None:
@@ -103,6 +107,7 @@ class SheetCells:
         max_row = 0
         if part in self._names:
             root = self._xml(part)
+            self._parsing = sheet
             with malformed(part):
                 max_row = self._parse_cells(root, cells)
             mc = root.find(self._ns + "mergeCells")
@@ -130,6 +135,9 @@ class SheetCells:
         strings: list[str] | None = None
         for row in data if data is not None else ():
             row_no = int(row.get("r") or row_no + 1)
+            if row_no > MAX_SHEET_ROWS:
+                self.rows_cut.add(self._parsing)
+                break
             col_no = 0
             for c in row:
                 ref = c.get("r")

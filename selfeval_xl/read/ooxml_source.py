@@ -19,6 +19,8 @@ The file is opened read-only and read once; nothing is ever written to it.
 from __future__ import annotations
 
 import io
+import os
+import stat
 from functools import lru_cache
 import posixpath
 import re
@@ -50,21 +52,48 @@ _bounds = lru_cache(maxsize=4096)(bounds)
 
 def open_book(path: str | Path) -> "OoxmlSource":
     """Open a workbook file read-only. Raises :class:`BookError` for any file-level problem."""
+    return OoxmlSource.from_bytes(read_file(path))
+
+
+def read_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, read once.
+
+    Anything else is a :class:`BookError` before a byte is read: a folder, a named pipe
+    (opened non-blocking, so ``open`` itself cannot hang on it), a device such as
+    ``/dev/zero`` (endless), or a symbolic link to one of these. The size is the one the
+    open file has; a file that grows while being read is still read no further than
+    ``limit + 1`` bytes.
+    """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BookError("READ_TOO_LARGE", f"文件大小 {size // 1048576} MB，超过上限 "
-                            f"{MAX_FILE_BYTES // 1048576} MB，不予读取。")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise BookError("READ_FILE_UNREADABLE", f"“{path}”是文件夹，不是工作簿文件。") from None
     except FileNotFoundError:
         raise BookError("READ_FILE_UNREADABLE", f"找不到文件“{path}”。") from None
     except OSError as exc:
         raise BookError("READ_FILE_UNREADABLE", f"无法打开文件“{path}”：{exc.strerror or exc}。") from None
-    return OoxmlSource.from_bytes(data)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise BookError("READ_FILE_UNREADABLE", f"“{path}”是文件夹，不是工作簿文件。")
+        if not stat.S_ISREG(st.st_mode):
+            raise BookError("READ_FILE_UNREADABLE", f"“{path}”不是普通文件（可能是命名管道或设备），"
+                            "不予读取。")
+        if st.st_size > limit:
+            raise BookError("READ_TOO_LARGE", f"文件大小 {st.st_size // 1048576} MB，超过上限 "
+                            f"{limit // 1048576} MB，不予读取。")
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as fh:
+            data = fh.read(min(st.st_size, limit) + 1)
+            if st.st_size < len(data) <= limit:  # it grew since fstat
+                data += fh.read(limit + 1 - len(data))
+    except OSError as exc:
+        raise BookError("READ_FILE_UNREADABLE", f"无法读取文件“{path}”：{exc.strerror or exc}。") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise BookError("READ_TOO_LARGE", f"文件超过上限 {limit // 1048576} MB，不予读取。")
+    return data
 
 
 def _classify_non_zip(data: bytes) -> BookError:
@@ -173,6 +202,8 @@ class OoxmlSource(SheetCells):
         self._cells: dict[str, dict[tuple[int, int], object]] = {}
         self._merged: dict[str, list[str]] = {}
         self._max_row: dict[str, int] = {}
+        self.rows_cut: set[str] = set()  # sheets with rows past MAX_SHEET_ROWS (not read)
+        self._parsing = ""
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "OoxmlSource":
@@ -227,7 +258,7 @@ class OoxmlSource(SheetCells):
         except DefusedXmlException:
             raise BookError("READ_XML_UNSAFE", f"部件 {name} 含有 DTD/实体声明（Excel 从不写入，"
                             "可能是“实体膨胀”或外部实体攻击），已拒绝读取。") from None
-        except (ParseError, ValueError) as exc:
+        except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding=
             raise BookError("READ_XML_INVALID", f"部件 {name} 不是有效的 XML：{exc}。") from None
 
     def _office_document(self) -> str:

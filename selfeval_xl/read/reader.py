@@ -24,7 +24,8 @@ from selfeval_xl.read import cell_parse as cp
 from selfeval_xl.a1 import cell_ref
 from selfeval_xl.read.book_source import BookSource, CellError, Uncached, bounds
 from selfeval_xl.read.model_tables import build_lists
-from selfeval_xl.read.ooxml_source import BookError, open_book
+from selfeval_xl.read.ooxml_cells import MAX_SHEET_ROWS
+from selfeval_xl.read.ooxml_source import BookError, OoxmlSource, read_file
 from selfeval_xl.read.table_read import TableReader
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.locations import Locator, Place
@@ -63,8 +64,10 @@ def read(path: str | Path) -> ReadResult:
 
 
 def _read_path(path: Path) -> ReadResult:
+    data = None
     try:
-        source = open_book(path)
+        data = read_file(path)  # regular files only, never more than the limit
+        source = OoxmlSource.from_bytes(data)
     except BookError as exc:
         result = _unreadable(exc.code, exc.message)
     except MemoryError:  # not the file's fault: the caller's memory limit (bureau sandbox)
@@ -73,7 +76,7 @@ def _read_path(path: Path) -> ReadResult:
         result = _unreadable("READ_INTERNAL_ERROR", f"读取时发生内部错误：{exc!r}")
     else:
         result = read_source(source)
-    result.meta.update(_file_meta(path))
+    result.meta.update(_file_meta(path, data))
     return result
 
 
@@ -122,10 +125,10 @@ def _unreadable(code: str, message: str) -> ReadResult:
                       Locator(), {"readable": False})
 
 
-def _file_meta(path: Path) -> dict:
-    try:
-        data = path.read_bytes()
-    except OSError:
+def _file_meta(path: Path, data: bytes | None) -> dict:
+    """Size and hash of the bytes that were read (the file is never read a second time:
+    it may have been refused for its size or kind)."""
+    if data is None:
         return {"path": str(path)}
     return {"path": str(path), "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -169,6 +172,10 @@ class _Reader:
         tables = TableReader(self.src, self.sheet, self.locator, self.add)
         lists, scores = build_lists(tables, self.locator, self.add)
         meta.update(scores)
+        for sheet in sorted(getattr(self.src, "rows_cut", ())):
+            self.add([Finding("READ_SHEET_TOO_LARGE", Severity.ERROR, sheet, "", "",
+                              f"工作表“{sheet}”在第 {MAX_SHEET_ROWS} 行之后还有内容，超过自评模板"
+                              f"允许的范围，第 {MAX_SHEET_ROWS} 行以后未读取。请删除多余的行。")])
         meta["readable"] = True
         meta["calc_stale"] = bool(getattr(self.src, "calc_stale", False))
         ev = Evaluation(basics=basics, expenditure=expenditure, **lists)

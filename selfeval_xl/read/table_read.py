@@ -18,7 +18,13 @@ from selfeval_xl.read.cell_parse import Where
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.locations import Locator
 
-MAX_TABLE_ROWS = 100_000
+# What the contract allows a table (docs/reading.md): the template gives 1–30 data rows
+# and a dozen columns; 10,000 rows is a hundred times any real department, and 64 columns
+# beyond the table's own leave room for any the officer adds. A table stretched past
+# either (to row 100,000 or column XFD) is cut there, before a cell of it is looked at,
+# with READ_TABLE_TOO_LARGE (an error: the report is refused on it).
+MAX_TABLE_ROWS = 10_000
+MAX_EXTRA_COLUMNS = 64
 
 # Columns that do not make a row "filled" on their own: a template row may carry a
 # pre-typed number or category with nothing else, and that is still a blank row.
@@ -105,6 +111,7 @@ class TableReader:
                               f"表格 {name}（{t.title}）所在的工作表“{sheet}”不存在，无法读取。")])
             return None
         min_col, min_row, max_col, max_row = bounds(ref)
+        max_col, max_row = self._bounded(t, name, real, ref, min_col, min_row, max_col, max_row)
         header = self.src.values(real, f"{cell_ref(min_col, min_row)}:{cell_ref(max_col, min_row)}")
         by_header: dict[str, int] = {}
         for offset, value in enumerate(header[0] if header else []):
@@ -129,11 +136,6 @@ class TableReader:
         if not cols or max_row <= min_row:
             return out
         last = max_row
-        if max_row - min_row > MAX_TABLE_ROWS:
-            last = min_row + MAX_TABLE_ROWS
-            self.add([Finding("READ_TABLE_TOO_LARGE", Severity.ERROR, real, ref, name,
-                              f"表格 {name}（{t.title}）有 {max_row - min_row} 行，超过上限 "
-                              f"{MAX_TABLE_ROWS} 行，只读取了前 {MAX_TABLE_ROWS} 行。")])
         lo, hi = min(cols.values()), max(cols.values())
         block = self.src.values(real, f"{cell_ref(lo, min_row + 1)}:{cell_ref(hi, last)}")
         content = [k for k, c in cols.items()
@@ -144,3 +146,18 @@ class TableReader:
                 continue
             out.rows.append((min_row + 1 + i, item))
         return out
+
+    def _bounded(self, t: layout.Table, name: str, sheet: str, ref: str, min_col: int,
+                 min_row: int, max_col: int, max_row: int) -> tuple[int, int]:
+        """The table's last column and row, cut to what the contract allows (with one
+        READ_TABLE_TOO_LARGE finding saying what was left out)."""
+        rows, cols = max_row - min_row, max_col - min_col + 1
+        max_cols = len(t.columns) + MAX_EXTRA_COLUMNS
+        if rows <= MAX_TABLE_ROWS and cols <= max_cols:
+            return max_col, max_row
+        self.add([Finding("READ_TABLE_TOO_LARGE", Severity.ERROR, sheet, ref, name,
+                          f"表格 {name}（{t.title}）的范围 {ref} 有 {rows} 行、{cols} 列，超过上限"
+                          f"（{MAX_TABLE_ROWS} 行、{max_cols} 列），只读取了前 "
+                          f"{min(rows, MAX_TABLE_ROWS)} 行、{min(cols, max_cols)} 列。"
+                          "请把表格范围调整到实际填写的行列。")])
+        return min(max_col, min_col + max_cols - 1), min(max_row, min_row + MAX_TABLE_ROWS)

@@ -16,10 +16,8 @@ from selfeval_xl.core.findings import Severity
 
 # A receipt that does not match the file overrides the verdict's exit status.
 EXIT_RECEIPT = 8
-_EXIT_TABLE = "
-".join(f"  {v.exit_code}  {v.label}" for v in VERDICTS) + (
-    f"
-  {EXIT_RECEIPT}  文件与回执不符或回执无效（--receipt）")
+_EXIT_TABLE = "\n".join(f"  {v.exit_code}  {v.label}" for v in VERDICTS) + (
+    f"\n  {EXIT_RECEIPT}  文件与回执不符或回执无效（--receipt）")
 
 
 def _limit_options(fn):

@@ -105,3 +105,58 @@ def data_result(ev, path: str | Path | None = None):
 def evaluate_path(path: str | Path, *, today: date | None = None, config=None) -> Outcome:
     """Read a workbook or data file (:func:`read_path`), then :func:`evaluate` it."""
     return evaluate(read_path(path), today=today, config=config)
+
+
+# --- one file, bounded as collect bounds each file -------------------------------------------
+
+READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
+# The limits of one file read by a command (None: collect's defaults, bureau.preflight.Limits).
+DEFAULT_LIMITS = None
+
+
+def _read_path_item(path: str):
+    return read_path(path)
+
+
+def _read_item(path: str):
+    from selfeval_xl.read.reader import read
+
+    return read(path)
+
+
+def _bounded(fn, item, path: str | Path, limits):
+    """``fn(item)`` in a child process with collect's per-file time and memory limits
+    (:mod:`selfeval_xl.bureau.sandbox`); a file past them is one READ_LIMIT_EXCEEDED finding
+    with collect's own Chinese reason, as an unreadable file."""
+    from selfeval_xl.bureau.preflight import Limits
+    from selfeval_xl.bureau.sandbox import run_bounded
+    from selfeval_xl.core.locations import Locator
+    from selfeval_xl.core.model import Evaluation
+    from selfeval_xl.read.reader import ReadResult
+
+    limits = limits or DEFAULT_LIMITS or Limits()
+    done = next(run_bounded([item], fn, workers=1, timeout=limits.timeout,
+                            memory_bytes=limits.memory_bytes))
+    if not done.failure:
+        return done.value
+    message = done.message if done.failure != "exception" else f"读取出错：{done.message}"
+    finding = Finding(READ_LIMIT_EXCEEDED, Severity.ERROR, "", "", "", message)
+    return ReadResult(Evaluation(), [finding], Locator(), {"readable": False, "path": str(path)})
+
+
+def evaluate_path_bounded(path: str | Path, *, today: date | None = None, config=None,
+                          limits=None) -> Outcome:
+    """:func:`evaluate_path`, its reading done in a child process bounded in time and
+    memory like one of collect's workers (default 60 s and 768 MB,
+    ``bureau.preflight.Limits``), for the commands that read one file (check, score,
+    report). A file that exhausts either gives an unreadable outcome whose one finding is
+    READ_LIMIT_EXCEEDED."""
+    # The child reads (the costly, hostile part); the checks run here on what it read,
+    # bounded by the contract's table limits.
+    return evaluate(_bounded(_read_path_item, str(path), path, limits), today=today,
+                    config=config)
+
+
+def read_bounded(path: str | Path, *, limits=None):
+    """The reader's ``read(path)`` bounded as :func:`evaluate_path_bounded` (export-data)."""
+    return _bounded(_read_item, str(path), path, limits)

@@ -25,7 +25,8 @@ NAMES = {"selfeval", "xl", "json", "JSON", "Word", "Markdown", "PDF", "pdf", "Li
          "Excel", "xlwings", "DLL", "Python", "SQLite", "sqlite", "VBA", "MB", "docx", "md",
          "sheet", "null", "xlsm", "xlsx", "xls", "data", "docs", "SelfEvaluation", "example",
          "workbook", "out", "findings", "scores", "UTF", "ok", "API", "HTTPS", "Cookie",
-         "nginx", "UUID", "dept", "bureau", "srv", "selfeval"}
+         "nginx", "UUID", "dept", "bureau", "srv", "selfeval",
+         "Ed", "PEM", "pub", "key"}  # the receipt key's algorithm, format and file names
 
 
 def _command_names(group: click.Group) -> set[str]:

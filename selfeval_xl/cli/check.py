@@ -107,7 +107,7 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
 
         selfeval-xl check 我的自评.xlsm --write   # 填写“校验结果”工作表，同“校验数据”按钮
     """
-    outcome = pipeline.evaluate_path(book, today=date.today())
+    outcome = pipeline.evaluate_path_bounded(book, today=date.today())
     findings = outcome.findings
     if as_json:
         click.echo(json.dumps(check_json(str(book), findings), ensure_ascii=False, indent=2))
@@ -210,7 +210,7 @@ def score_command(book: Path, as_json: bool, write: bool) -> None:
 
         selfeval-xl score 我的自评.xlsm --write   # 写入“校核得分”，同“计算得分”按钮
     """
-    outcome = pipeline.evaluate(pipeline.read_path(book))
+    outcome = pipeline.evaluate_path_bounded(book)
     if not outcome.readable:
         if as_json:
             click.echo(json.dumps(check_json(str(book), outcome.findings),

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from selfeval_xl import datafile
-from selfeval_xl.read import reader
+from selfeval_xl import datafile, pipeline
 from selfeval_xl.cli import main
 from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core.findings import Severity, has_errors
@@ -29,7 +28,7 @@ def export_data(book: Path, output: Path | None) -> None:
 
         selfeval-xl export-data SelfEvaluation.xlsm -o data.json
     """
-    result = reader.read(book)
+    result = pipeline.read_bounded(book)  # collect's time and memory limits
     for f in result.findings:
         where = f"{f.sheet}!{f.cell}" if f.cell else (f.sheet or f.name or str(book))
         click.echo(f"{f.severity.label} {f.code} {where} {f.message}", err=True)

@@ -22,16 +22,18 @@ def _fail(message: str) -> None:
 
 @main.command("bureau-key")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="私钥文件路径（PEM，权限 0600，已存在则不覆盖）；公钥写在同名 .pub 文件。")
+              metavar="私钥文件",
+              help="私钥文件路径（PEM 格式，权限 0600，已存在则不覆盖）；公钥写在它旁边，"
+                   "文件名后加“.pub”。")
 def bureau_key_cmd(out: Path) -> None:
     """生成财政局签发回执用的 Ed25519 密钥对。
 
-    私钥只放在财政局的服务器上（绝不交给部门）；公钥写在 OUT 加后缀 .pub 的文件中，
+    私钥只放在财政局的服务器上（绝不交给部门）；公钥写在私钥文件名后加“.pub”的文件中，
     可以公开，任何人都能用它核对回执。
 
     示例：
 
-        selfeval-xl bureau-key -o /etc/selfeval/bureau.key
+        selfeval-xl bureau-key -o 财政局.key
     """
     from selfeval_xl.bureau import receipt as rc
 

@@ -103,11 +103,18 @@ def _no_progress(_: str) -> Iterator[None]:
     yield
 
 
+# Reader findings meaning part of the workbook was not read (docs/reading.md): no report.
+REFUSED_READ_CODES = ("READ_TABLE_TOO_LARGE", "READ_SHEET_TOO_LARGE")
+
+
 def _evaluate_book(book: Path, cfg):
-    outcome = pipeline.evaluate_path(book, today=date.today(), config=cfg)
+    outcome = pipeline.evaluate_path_bounded(book, today=date.today(), config=cfg)
     if not outcome.readable:  # not a workbook at all: no report to make
         reason = "；".join(f.message for f in outcome.findings) or "无法读取"
         raise ReportInputError(f"无法读取工作簿 {book}：{reason}")
+    cut = [f.message for f in outcome.findings if f.code in REFUSED_READ_CODES]
+    if cut:  # part of the data was never read: a report on the rest would be wrong
+        raise ReportInputError(f"工作簿 {book} 超出模板允许的范围，未生成报告：" + "；".join(cut))
     return outcome
 
 

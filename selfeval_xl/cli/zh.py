@@ -157,9 +157,13 @@ def input_file_problem(path: Path) -> str | None:
         return f"“{path}”是指向不存在文件的链接（{os.readlink(path)}）。"
     if path.is_dir():
         return f"“{path}”是文件夹，不是文件。"
+    if not path.is_file():
+        # a named pipe or device: opening it here could wait for ever; the reader refuses
+        # it without opening it for reading (READ_FILE_UNREADABLE)
+        return None
     try:
-        # non-blocking: opening a named pipe for reading would otherwise wait for a writer
-        os.close(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)))
+        with open(path, "rb"):
+            pass
     except OSError as exc:
         return f"无法读取文件“{path}”：{exc.strerror or exc}。"
     return None

@@ -8,6 +8,7 @@ file and ``export-data`` writes one back; the round trip gives the same data.
 from __future__ import annotations
 
 import json
+import re
 import os
 import tempfile
 from dataclasses import fields
@@ -17,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from selfeval_xl.core.money import parse_number
+from selfeval_xl.core.money import STORED_LIMIT, in_range, parse_number
 from selfeval_xl.core.model import (
     DEFAULT_GRADES,
     AnalysisParagraph,
@@ -68,7 +69,35 @@ def _dec(v: Any, where: str = "") -> Decimal | None:
     value = parsed.value
     if not value.is_finite():
         raise DataFileError(f"{label}{v!r} 不是有限的数字")
+    if not in_range(value):
+        raise DataFileError(f"{label}{str(v)[:40]!r} 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）")
     return value
+
+
+# Characters no XML document (workbook, .docx) can hold: C0 controls but tab, newline and
+# carriage return, and lone surrogates (JSON's "\ud800" escapes read back as these).
+_UNSAVABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _vet(obj: Any, where: str = "") -> None:
+    """Refuse, naming the place, what no writer can save: a character no XML can hold,
+    or a whole number beyond any figure (the numbers in strings are checked by _dec)."""
+    if isinstance(obj, str):
+        m = _UNSAVABLE.search(obj)
+        if m:
+            raise DataFileError(f"{where or '数据'}的第 {m.start() + 1} 个字符 U+{ord(m.group()):04X} "
+                                "是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，"
+                                "请删除该字符")
+    elif isinstance(obj, int) and not isinstance(obj, bool):
+        if abs(obj) >= STORED_LIMIT:
+            raise DataFileError(f"{where}: {str(obj)[:40]} 超出合理范围（绝对值须小于 10^15）")
+    elif isinstance(obj, dict):
+        for key, value in obj.items():
+            _vet(key, where)
+            _vet(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            _vet(value, f"{where}[{i}]")
 
 
 def _dec_out(v: Decimal | None) -> str | None:
@@ -172,6 +201,7 @@ def indicator_from_dict(d: dict) -> Indicator:
 
 
 def from_dict(d: dict) -> Evaluation:
+    _vet(d)
     if d.get("format") != FORMAT:
         raise DataFileError(f"数据文件格式应为 {FORMAT}，实际为 {d.get('format')!r}")
     try:

@@ -109,7 +109,6 @@ def evaluate_path(path: str | Path, *, today: date | None = None, config=None) -
 
 # --- one file, bounded as collect bounds each file -------------------------------------------
 
-READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
 # The limits of one file read by a command (None: collect's defaults, bureau.preflight.Limits).
 DEFAULT_LIMITS = None
 
@@ -132,7 +131,7 @@ def _bounded(fn, item, path: str | Path, limits):
     from selfeval_xl.bureau.sandbox import run_bounded
     from selfeval_xl.core.locations import Locator
     from selfeval_xl.core.model import Evaluation
-    from selfeval_xl.read.reader import ReadResult
+    from selfeval_xl.read.reader import READ_LIMIT_EXCEEDED, ReadResult
 
     limits = limits or DEFAULT_LIMITS or Limits()
     done = next(run_bounded([item], fn, workers=1, timeout=limits.timeout,

@@ -23,7 +23,9 @@ def one(code, severity):
 
 
 @pytest.mark.parametrize("raw,value", [
-    (921.52, Decimal("921.52")), (0.0, Decimal("0")), (3, Decimal("3")), (1e21, Decimal("1E+21")),
+    (921.52, Decimal("921.52")), (0.0, Decimal("0")), (3, Decimal("3")),
+    (1e14, Decimal("100000000000000")), (-999999999999999, Decimal("-999999999999999")),
+    (0.000001, Decimal("0.000001")),
     (Decimal("5.10"), Decimal("5.10")), (None, None), (-12.5, Decimal("-12.5")),
 ])
 def test_numbers_without_findings(raw, value):
@@ -31,6 +33,21 @@ def test_numbers_without_findings(raw, value):
     assert parsed == value and findings == []
     if value is not None:
         assert str(parsed) == str(value)
+
+
+@pytest.mark.parametrize("raw, shown", [
+    (1e21, "1e+21"), (1e15, "1000000000000000.0"), (Decimal("-1E+15"), "-1E+15"),
+    ("9" * 310, "99999999999999999999…（共 310 个字符）"),
+    (1e-300, "1e-300"), ("0.0000009", "0.0000009"),
+])
+def test_numbers_out_of_range_are_errors(raw, shown):
+    """Beyond 10^15 or (unless 0) below 10^-6 no figure is real, and quotients and products
+    of such numbers overflowed the writers (issue 13): an error, read as blank."""
+    parsed, findings = cp.as_number(raw, W, unit="万元")
+    assert parsed is None and codes(findings) == one("READ_NUMBER_OUT_OF_RANGE", Severity.ERROR)
+    assert findings[0].message == (
+        f"“部门整体支出”填写为“{shown}”，超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间），"
+        "未读取。请检查是否多输入了数字。")
 
 
 def test_integral_floats_lose_their_fraction():

@@ -193,3 +193,62 @@ def test_pipes_odd_names_and_huge_files_never_stall_the_run(tmp_path):
     assert huge["file_hash"].startswith("sha256-head:") and huge["file_hash"].endswith(
         f":{65 * MB}")
     assert result.db_counts["submissions"] == 3
+
+
+# --- one file of each extreme among good ones (issue 13) -------------------------------------
+
+def _set(good: Path, dst: Path, name: str, inner: str, t: str | None = None) -> Path:
+    import reader_fixtures as fx
+
+    sheet, cell = fx.field_cell(name)
+    return fx.set_cell_xml(good, dst, sheet, cell, inner, t)
+
+
+EXTREMES = {
+    # a 310-digit amount typed as text: read with a warning before, then collect died on
+    # "TypeError: NAN/INF not supported in write_number()"
+    "x-310-digits.xlsm": ("exp_total", "<is><t>" + "9" * 310 + "</t></is>", "inlineStr"),
+    "x-1e30.xlsm": ("exp_total", "<v>1E+30</v>", None),
+    "x-tiny-budget.xlsm": ("budget_total", "<v>1E-300</v>", None),
+    "x-negative.xlsm": ("exp_basic", "<v>-99999999999999</v>", None),
+    "x-huge-year.xlsm": ("eval_year", "<v>1E+20</v>", None),
+    "x-long-name.xlsm": ("dept_name", "<is><t>" + "部门" * 40_000 + "</t></is>", "inlineStr"),
+}
+
+
+@pytest.fixture(scope="module")
+def extremes(tmp_path_factory, good) -> Path:
+    d = tmp_path_factory.mktemp("extremes")
+    (d / "a-good.xlsm").write_bytes(good.read_bytes())
+    for name, (field, inner, t) in EXTREMES.items():
+        _set(good, d / name, field, inner, t)
+    (d / "z-good.xlsm").write_bytes(good.read_bytes())
+    return d
+
+
+def test_extreme_values_never_abort_collect(extremes, tmp_path):
+    import sqlite3
+
+    from openpyxl import load_workbook
+
+    out = tmp_path / "summary.xlsx"
+    result = collect([extremes], out, db=tmp_path / "db.sqlite", workers=2)
+    by_name = {r["file_name"]: r for r in result.records}
+    assert len(by_name) == len(EXTREMES) + 2
+    assert by_name["a-good.xlsm"]["verdict"] == by_name["z-good.xlsm"]["verdict"] == "ok"
+    out_of_range = "超出合理范围"
+    for name in ("x-310-digits.xlsm", "x-1e30.xlsm", "x-huge-year.xlsm", "x-tiny-budget.xlsm"):
+        rec = by_name[name]
+        assert rec["verdict"] == "errors", (name, rec["verdict_reason"])
+        assert [f["code"] for f in rec["findings"] if out_of_range in f["message"]] == [
+            "READ_NUMBER_OUT_OF_RANGE"], name
+    assert by_name["x-310-digits.xlsm"]["exp_total"] == ""
+    assert by_name["x-negative.xlsm"]["exp_basic"] == "-99999999999999"
+    assert by_name["x-long-name.xlsm"]["dept_name"] == "部门" * 40_000
+    # everything was written: the summary opens with one row per file, the database too
+    wb = load_workbook(out, read_only=True)
+    cells = {v for row in wb["汇总"].iter_rows(values_only=True) for v in row}
+    assert set(by_name) <= cells
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        # a-good and z-good are the same bytes: one submission
+        assert db.execute("select count(*) from submissions").fetchone()[0] == len(by_name) - 1

@@ -155,3 +155,34 @@ def test_a_percentage_typed_as_a_whole_number_stops_the_report(tmp_path):
             "按 0.9457 计得 4.73 分，现按 94.57 计得 5.00 分") in res.output
     md = (tmp_path / "d-自评报告.md").read_text(encoding="utf-8")
     assert "IND\\_PERCENT\\_AS\\_NUMBER" in md.split("## ")[0]  # the notice on the first page
+
+
+# --- what no writer can save is refused where it enters (issue 13) ---------------------------
+
+@pytest.mark.parametrize("path, value, message", [
+    (("basics", "dept_name"), "惠州\ud800中心",
+     "basics.dept_name的第 3 个字符 U+D800 是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，请删除该字符"),
+    (("basics", "other_notes"), "见\x01附件",
+     "basics.other_notes的第 2 个字符 U+0001 是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，请删除该字符"),
+    (("expenditure", "exp_total"), "1E+30",
+     "expenditure.exp_total: '1E+30' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
+    (("expenditure", "budget_total"), "1E-300",
+     "expenditure.budget_total: '1E-300' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
+    (("basics", "eval_year"), 10 ** 20, "basics.eval_year: 100000000000000000000 超出合理范围（绝对值须小于 10^15）"),
+])
+def test_unsavable_values_are_refused_with_their_place(tmp_path, path, value, message):
+    import json
+
+    d = datafile.to_dict(datafile.example())
+    d[path[0]][path[1]] = value
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps(d, ensure_ascii=True), encoding="utf-8")
+    with pytest.raises(datafile.DataFileError) as exc:
+        datafile.load(f)
+    assert str(exc.value) == message
+
+
+def test_tab_and_newline_are_kept():
+    d = datafile.to_dict(datafile.example())
+    d["basics"]["other_notes"] = "一\t二\n三\r\n"
+    assert datafile.from_dict(d).basics.other_notes == "一\t二\n三\r\n"

@@ -18,6 +18,7 @@ Verdicts, most serious first (the first that applies wins): see :data:`VERDICTS`
 
 from __future__ import annotations
 
+import math
 import stat
 import time
 from dataclasses import dataclass
@@ -196,7 +197,9 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object
     for name in EXPENDITURE_FIELDS:
         rec[name] = _text(getattr(x, name))
     if x.exp_total is not None and x.budget_total:
-        rec["exec_rate"] = float(x.exp_total / x.budget_total)
+        rate = float(x.exp_total / x.budget_total)
+        # a budget of 1E-300 万元 makes the rate overflow a float: no rate, not a crash
+        rec["exec_rate"] = rate if math.isfinite(rate) else None
     version = _text(meta.get("template_version")).strip()
     rec["template_version"] = version
 

@@ -114,6 +114,17 @@ def parse_number(raw: object, *, unit: str = "万元", percent: bool = False) ->
 STORED_LIMIT = Decimal(10) ** 15
 
 
+# Inputs (amounts, weights, actual values, rates) must lie in this range or be 0: below it
+# a quotient (an execution rate over a budget of 1E-300) and above it a product overflows
+# the 28 digits the cent rounding has. Nothing real comes near either end.
+SMALLEST_INPUT = Decimal(10) ** -6
+
+
+def in_range(value: Decimal) -> bool:
+    """True for 0 and for numbers whose magnitude lies in [10^-6, 10^15)."""
+    return not value or SMALLEST_INPUT <= abs(value) < STORED_LIMIT
+
+
 def stored_number(value: object) -> Decimal | None:
     """A result the workbook stored in an output cell (自评得分, a row's 得分, the report's
     score) as a Decimal; None when blank, a logical value, an error value, text that is not

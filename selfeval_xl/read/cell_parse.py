@@ -19,7 +19,7 @@ from decimal import Decimal
 from selfeval_xl.read.book_source import CellError, Uncached
 from selfeval_xl.read.formula_eval import FormulaError, evaluate
 from selfeval_xl.core.findings import Finding, Severity
-from selfeval_xl.core.money import parse_number
+from selfeval_xl.core.money import in_range, parse_number
 
 _SHOWN = 40  # characters of a bad value quoted in a message
 _DATE_TEXT = re.compile(
@@ -142,6 +142,26 @@ def as_text(raw: object, where: Where) -> tuple[str, list[Finding]]:
     return str(raw), findings
 
 
+# No figure on any sheet comes near 10^15 (a whole country's budget is under 10^10 万元; a
+# score, weight or rate is under 10^4) nor, unless 0, below 10^-6: a number outside is a
+# typing accident or an attack, and every writer downstream (Excel cells are doubles, the
+# cent rounding has 28 digits) may fail on it. It is an error finding and reads as blank
+# (money.in_range, the data file's rule too).
+
+
+def _out_of_range(raw: object, value: Decimal, where: Where, findings: list[Finding]) -> bool:
+    if in_range(value):
+        return False
+    text = shown(raw)
+    if len(str(raw)) > 40:
+        text = f"{text[:20]}…（共 {len(str(raw))} 个字符）"
+    findings.append(where.finding(
+        "READ_NUMBER_OUT_OF_RANGE", Severity.ERROR,
+        f"{where.text}填写为“{text}”，超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间），未读取。"
+        "请检查是否多输入了数字。"))
+    return True
+
+
 def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = False,
               keep_percent: bool = False) -> tuple[Decimal | None, list[Finding]]:
     """A number (万元 amount, weight, rate …) as Decimal.
@@ -156,6 +176,8 @@ def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = Fals
     if not ok or raw is None:
         return None, findings
     if isinstance(raw, Decimal):
+        if not raw.is_finite() or _out_of_range(raw, raw, where, findings):
+            return None, findings
         return normal_decimal(raw), findings
     text_percent = False
     if keep_percent and isinstance(raw, str):
@@ -172,6 +194,8 @@ def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = Fals
             "READ_UNPARSED_NUMBER", Severity.ERROR,
             f"{where.text}填写为“{shown(raw)}”，不是可识别的数字（{why}），未读取。"
             "请填写数字（如 921.52）。"))
+        return None, findings
+    if _out_of_range(raw, parsed.value, where, findings):
         return None, findings
     value = normal_decimal(parsed.value)
     notes = list(parsed.notes) + (["已去掉百分号（本栏单位为 %）"] if text_percent else [])
@@ -215,6 +239,8 @@ def as_int(raw: object, where: Where, *, zero_words: bool = False) -> tuple[int 
         findings.append(where.finding(
             "READ_BAD_INT", Severity.ERROR,
             f"{where.text}填写为“{shown(original)}”，不是整数，未读取。"))
+        return None, findings
+    if _out_of_range(original, value, where, findings):
         return None, findings
     if isinstance(original, str):
         findings.append(where.finding(

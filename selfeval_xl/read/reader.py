@@ -32,6 +32,11 @@ from selfeval_xl.core.locations import Locator, Place
 from selfeval_xl.core.model import Basics, Evaluation, Expenditure
 
 
+# The code of a file whose reading ran past the time or memory limit of a command that
+# reads one file (pipeline.evaluate_path_bounded): the reader itself never emits it.
+READ_LIMIT_EXCEEDED = "READ_LIMIT_EXCEEDED"
+
+
 @dataclass
 class ReadResult:
     """What reading a workbook gives.

@@ -368,7 +368,7 @@ CELLS = st.one_of(
 
 FIELD_CODES = {"READ_NORMALISED_NUMBER", "READ_UNPARSED_NUMBER", "READ_BAD_INT", "READ_BAD_DATE",
                "READ_NORMALISED_DATE", "READ_CELL_ERROR", "READ_FORMULA_NO_CACHE",
-               "READ_FORMULA_COMPUTED"}
+               "READ_FORMULA_COMPUTED", "READ_NUMBER_OUT_OF_RANGE"}
 
 
 def _cell_xml(kind: str, value) -> tuple[str, str | None]:

@@ -87,13 +87,15 @@ def print_findings(console: Console, book: str, findings: list[Finding]) -> None
 
 
 WRITE_HELP = "把结果写回工作簿（与 Excel 按钮相同；原文件备份为 *.bak-日期-时间.xlsm，保留最近 5 份）"
+FORCE_HELP = "与 --write 一起使用：工作簿是只读文件时也写入"
 
 
 @main.command("check")
 @click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
 @click.option("--write", is_flag=True, help=WRITE_HELP)
-def check_command(book: Path, as_json: bool, write: bool) -> None:
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def check_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
     """校验工作簿：核对每个数字和输入项，按工作表列出问题。
 
     工作簿：填好的工作簿（.xlsm/.xlsx）或 JSON 数据文件（.json）。
@@ -116,7 +118,7 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
     if write and outcome.readable:
         from selfeval_xl.write.workbook_writer import status_now
 
-        _write_back(book, findings=findings, status={
+        _write_back(book, force=force, findings=findings, status={
             "status_checked_at": status_now(), "status_check_summary": summary(findings)})
     if not outcome.readable:
         sys.exit(EXIT_UNREADABLE)
@@ -124,16 +126,19 @@ def check_command(book: Path, as_json: bool, write: bool) -> None:
         sys.exit(EXIT_ERRORS)
 
 
-def _write_back(book: Path, **results) -> None:
+def _write_back(book: Path, force: bool = False, **results) -> None:
     """What the buttons write (校验结果, 校核得分, status), into the workbook file."""
     from selfeval_xl.write.workbook_writer import WorkbookWriteError, write_results
 
     if book.suffix.lower() == ".json":
         raise click.UsageError("--write 只能用于工作簿（.xlsm/.xlsx），不能用于数据文件")
     try:
-        backup = write_results(book, **results)
+        backup = write_results(book, force=force, **results)
     except WorkbookWriteError as exc:
         click.echo(f"未能写入工作簿：{exc}", err=True)
+        sys.exit(EXIT_UNREADABLE)
+    except OSError as exc:  # disk full, folder gone: the writer left the file as it was
+        click.echo(f"未能写入工作簿：无法写入 {book}（{exc.strerror or exc}）；工作簿未改动。", err=True)
         sys.exit(EXIT_UNREADABLE)
     click.echo(f"已写入工作簿：{book}" + (f"（原版本备份：{backup}）" if backup else "（无变化）"),
                err=True)
@@ -196,7 +201,8 @@ def score_tree(ev: Evaluation, card: scoring.Scorecard) -> Tree:
 @click.argument("book", type=InputFile("工作簿"))
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（格式见 docs/findings.md）")
 @click.option("--write", is_flag=True, help=WRITE_HELP)
-def score_command(book: Path, as_json: bool, write: bool) -> None:
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def score_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
     """计算得分：逐项评分并说明依据，给出总分、等级和得分句。
 
     工作簿：填好的工作簿（.xlsm/.xlsx）或 JSON 数据文件（.json）。数据的问题用 check 查看；
@@ -222,7 +228,7 @@ def score_command(book: Path, as_json: bool, write: bool) -> None:
     if write:
         from selfeval_xl.write.workbook_writer import status_now
 
-        _write_back(book, scorecard=card, status={"status_scored_at": status_now()})
+        _write_back(book, force=force, scorecard=card, status={"status_scored_at": status_now()})
     if as_json:
         click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
         return

@@ -38,7 +38,11 @@ def export_data(book: Path, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        datafile.write_atomic(output, text.encode("utf-8"))
+        try:
+            datafile.write_atomic(output, text.encode("utf-8"))
+        except OSError as exc:  # folder missing, not writable, disk full: nothing written
+            click.echo(f"无法写入 {output}（{exc.strerror or exc}），未导出。", err=True)
+            sys.exit(2)
         counts = sum(1 for f in result.findings if f.severity is not Severity.INFO)
         click.echo(f"已导出到 {output}" + (f"（读取时有 {counts} 条问题，见上）" if counts else ""),
                    err=True)

@@ -129,7 +129,7 @@ def _evaluate_data(path: Path | None, cfg):
 def produce(*, book: Path | None = None, data: Path | None = None, example: bool = False,
             out_dir: Path | None = None, formats: tuple[str, ...] = FORMATS,
             template: Path | None = None, allow_errors: bool = False,
-            step: Callable[[str], object] = _no_progress) -> ReportRun:
+            step: Callable[[str], object] = _no_progress, force: bool = False) -> ReportRun:
     """Produce the report in the requested formats.
 
     Exactly one source: ``book`` (a workbook), ``data`` (a JSON data file) or ``example``
@@ -180,12 +180,12 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = (source.stem if source else "example-huizhou-2022") + REPORT_SUFFIX
     run = ReportRun(kind, source, doc, findings, scorecard, notes=notes)
-    _write_outputs(run, ev, out_dir, stem, formats, step)
+    _write_outputs(run, ev, out_dir, stem, formats, step, force)
     return run
 
 
 def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
-                   formats: tuple[str, ...], step) -> None:
+                   formats: tuple[str, ...], step, force: bool = False) -> None:
     from selfeval_xl.render import pdf, render_docx, render_markdown
 
     doc = run.document
@@ -222,10 +222,10 @@ def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
         if run.source_kind == "data" or run.source is None or run.source.suffix.lower() == ".json":
             run.skipped["sheet"] = "来源不是工作簿，无法写入“自评报告”工作表"
         else:
-            _write_sheet(run, ev, step)
+            _write_sheet(run, ev, step, force)
 
 
-def _write_sheet(run: ReportRun, ev: Evaluation, step) -> None:
+def _write_sheet(run: ReportRun, ev: Evaluation, step, force: bool = False) -> None:
     from selfeval_xl.write.workbook_writer import WorkbookWriteError, status_now, write_results
     from selfeval_xl.core.fingerprint import fingerprint
 
@@ -238,7 +238,7 @@ def _write_sheet(run: ReportRun, ev: Evaluation, step) -> None:
         try:
             run.backup = write_results(run.source, report_doc=run.document,
                                        findings=run.findings, scorecard=run.scorecard,
-                                       status=status)
+                                       status=status, force=force)
         except (WorkbookWriteError, OSError) as exc:
             # The writer leaves the file unchanged on failure; the other formats stand.
             run.skipped["sheet"] = f"未能写入工作簿（文件未改动）：{exc}"
@@ -315,7 +315,8 @@ def _print_summary(run: ReportRun, allow_errors: bool) -> None:
 @click.option("--allow-errors", is_flag=True,
               help="数据有错误时也生成不带错误提示的报告（默认：首页列出未解决的错误）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
-def report_command(book, data, example, out_dir, formats, template, allow_errors, as_json):
+@click.option("--force", is_flag=True, help="工作簿是只读文件时也写入“自评报告”工作表。")
+def report_command(book, data, example, out_dir, formats, template, allow_errors, as_json, force):
     """生成自评报告：Word（公文版式）、Markdown、PDF，并写入工作簿的“自评报告”工作表。
 
     数据有错误时仍生成报告，但首页列出未解决的错误，退出码 1；--allow-errors 不加提示，退出码 0。
@@ -335,7 +336,7 @@ def report_command(book, data, example, out_dir, formats, template, allow_errors
         with progress:
             run = produce(book=book, data=data, example=example, out_dir=out_dir,
                           formats=wanted, template=template, allow_errors=allow_errors,
-                          step=step)
+                          step=step, force=force)
     except ReportInputError as exc:
         if as_json:
             click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))

@@ -45,13 +45,22 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 
 def parse_xml(data: bytes) -> etree._Element:
-    """Parse a part; DTDs and entities are refused (no XXE, no billion laughs)."""
+    """Parse a part; DTDs and entities are refused (no XXE, no billion laughs).
+
+    The bytes are looked at first (cheap, UTF-8), then the parsed document itself: a part
+    in UTF-16 hides ``<!DOCTYPE`` from a byte search, and lxml keeps an unresolved
+    ``&xxe;`` that would be written back without its DTD (a file that no longer opens).
+    """
     if b"<!DOCTYPE" in data[:2048] or b"<!ENTITY" in data:
         raise PackageError("工作簿中的 XML 部件含有 DTD/实体声明，拒绝处理。")
     try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise PackageError(f"工作簿中的 XML 部件无法解析：{exc}") from exc
+        root = etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, LookupError, ValueError) as exc:  # LookupError: encoding=
+        raise PackageError(f"工作簿中的 XML 部件无法解析：{exc}") from None
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
+        raise PackageError("工作簿中的 XML 部件含有 DTD/实体声明，拒绝处理。")
+    return root
 
 
 def serialize(root: etree._Element) -> bytes:

@@ -32,7 +32,7 @@ from lxml import etree
 
 from selfeval_xl import layout
 from selfeval_xl.datafile import write_atomic
-from selfeval_xl.write import cached_values, render_sheet
+from selfeval_xl.write import cached_values, render_sheet, safe_write
 from selfeval_xl.a1 import col_index, col_letter, split_ref
 from selfeval_xl.read.ooxml_parts import (
     Package,
@@ -76,7 +76,7 @@ def latest_backup(path: Path) -> Path | None:
 
 def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] | None = None,
                   scorecard=None, status: dict | None = None, backup: bool = True,
-                  footer: str | None = None) -> Path | None:
+                  footer: str | None = None, force: bool = False) -> Path | None:
     """Write results into the workbook at ``path`` in place.
 
     Args:
@@ -89,18 +89,37 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
         backup: keep the previous bytes as a new timestamped backup (write/backups.py).
         footer: last line of the report sheet; by default built from ``status``
             (generated-at time and data fingerprint).
+        force: replace a read-only workbook too.
 
     Returns:
         The backup's path, or None when no backup was asked for or nothing changed.
 
     Raises:
         WorkbookWriteError: the file is not a workbook we can edit safely, a needed name or
-            table is missing, a target cell holds the officer's input, the file changed
-            while we worked, or it cannot be replaced (open in Excel on Windows). The file
-            is then unchanged.
-        OSError: any other failure to read or replace the file; unchanged too.
+            table is missing, a target cell holds the officer's input, a rewritten part
+            holds a DTD or the result would not open again, the file changed while we
+            worked, it is read-only (without ``force``), another writer holds it past the
+            lock's wait, or it cannot be replaced (open in Excel on Windows). The file is
+            then unchanged (see :mod:`selfeval_xl.write.safe_write`).
+        OSError: any other failure to read or replace the file (disk full); unchanged too,
+            and no temporary file is left (the callers say so in one sentence).
     """
-    path = Path(path)
+    path = safe_write.target(Path(path))  # a symbolic link is written through
+    try:
+        with safe_write.workbook_lock(path):
+            # Under the lock no other writer of ours is at work on this workbook: what it
+            # last wrote is on disk, and a temporary beside it is a killed write's.
+            safe_write.clean_stale_temporaries(path)
+            safe_write.refuse_read_only(path, force)
+            return _write_locked(path, report_doc=report_doc, findings=findings,
+                                 scorecard=scorecard, status=status, backup=backup,
+                                 footer=footer)
+    except safe_write.SafeWriteError as exc:
+        raise WorkbookWriteError(str(exc)) from None
+
+
+def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup,
+                  footer) -> Path | None:
     seen = _stamp(path)
     raw = path.read_bytes()
     try:
@@ -128,9 +147,12 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
     if not pkg.changed:
         return None
     out = pkg.to_bytes()
-    load_map(Package(out))  # the new package must at least open again before it replaces
+    # The new package must open again, every rewritten part through the reader's safe
+    # parser, before it replaces the officer's file.
+    safe_write.reopen(out, sorted(pkg.changed))
     if _stamp(path) != seen:
-        # Saved by Excel (or another run) while we worked: replacing it would lose that save.
+        # Saved by Excel while we worked (our own writers wait for the lock): replacing it
+        # would lose that save.
         raise WorkbookWriteError(f"{path.name} 在写入期间被其他程序修改，未写入；请重新运行。")
     saved = None
     try:

@@ -236,7 +236,7 @@ def test_cli_collect(inbox, tmp_path):
     res = CliRunner().invoke(main, ["collect", str(inbox), "-o", str(tmp_path / "s.xlsx")])
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert lines[0] == ("已汇总 8 个文件：无法读取 1，不是自评工作簿 1，得分与重算不符（疑似篡改） 1，"
+    assert lines[0] == ("已汇总 8 个文件：无法读取 1，不是自评工作簿 1，得分与重算不符 1，"
                         "报告生成后数据被修改 1，校验有错误 1，通过（有警告） 1，通过 2")
     assert lines[1] == f"汇总工作簿：{tmp_path / 's.xlsx'}"
     assert lines[2].startswith(f"数据库：{tmp_path / 's.sqlite'}（submissions 8 行")

@@ -110,7 +110,7 @@ def test_untouched_example_without_report_is_ok(book, ev):
     assert rec["grade"] == "优"
     assert rec["exp_total"] == "921.52"
     assert rec["fingerprint"] == fingerprint(ev)
-    assert rec["details"][2] == "报告：尚未生成报告（无数据指纹），无法判断报告后是否改动"
+    assert rec["details"][2] == "报告：没有记录有效的数据指纹（视为未生成报告），无法判断报告生成后数据是否改动"
 
 
 def test_example_with_report_is_ok(book, ev):
@@ -119,7 +119,8 @@ def test_example_with_report_is_ok(book, ev):
     assert (rec["verdict"], codes(rec)) == ("ok", SEED_INFO)
     assert rec["report_fingerprint"] == fingerprint(ev)
     assert rec["report_score"] == "96.00"
-    assert rec["details"][2] == "报告：生成于 2023-04-11 10:00:00，此后数据未改动"
+    assert rec["details"][2] == ("报告：生成于 2023-04-11 10:00:00，当前数据与报告时记录的数据指纹一致"
+                                 "（指纹不带密钥，只能发现无意的改动，不能证明未被有意改动）")
 
 
 def test_edited_after_report_is_stale(book, ev):
@@ -218,3 +219,139 @@ def test_exit_codes_are_distinct_except_the_two_passes():
     failing = [v.exit_code for v in VERDICTS if v.key not in ("ok", "ok-with-warnings")]
     assert sorted(failing) == [1, 2, 3, 4, 5, 6, 7]
     assert {v.exit_code for v in VERDICTS if v.key in ("ok", "ok-with-warnings")} == {0}
+
+
+# --- verify says only what it knows (issue 13) -----------------------------------------------
+
+NO_REPORT = "报告：没有记录有效的数据指纹（视为未生成报告），无法判断报告生成后数据是否改动"
+
+
+def _set_fingerprint_cell(path: Path, inner: bytes | None) -> None:
+    """The stored fingerprint cell typed over (a number), cleared, or junk text."""
+    def new_cell(cell: bytes, attrs: bytes, _content: bytes | None) -> bytes:
+        style = re.search(rb'\ss="\d+"', attrs)
+        s_attr = style.group(0) if style else b""
+        if inner is None:
+            return b'<c r="%s"%s/>' % (cell, s_attr)
+        if inner.startswith(b"<v>"):
+            return b'<c r="%s"%s>%s</c>' % (cell, s_attr, inner)
+        return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (cell, s_attr, inner)
+    _replace_cell(path, "report_fingerprint", new_cell)
+
+
+@pytest.mark.parametrize("inner, finding", [
+    (b"<v>0</v>", True), (None, False), (b"   ", False), (b"sha256:1234", True),
+    (b"sha256:" + b"G" * 64, True)])
+def test_missing_or_malformed_fingerprint_is_never_unchanged(book, ev, inner, finding):
+    """Typing 0 into the fingerprint cell (or clearing it) and changing the data answered
+    "通过 … 此后数据未改动"."""
+    with_report(book, ev)
+    _set_fingerprint_cell(book, inner)
+    edit_input(book, "other_notes", "报告生成后补充的说明")
+    rec = examine(book)
+    assert rec["details"][2] == NO_REPORT
+    assert not any("一致" in d or "未改动" in d for d in rec["details"][2:])
+    place = layout.defined_names()["report_fingerprint"]
+    invalid = [(f["code"], f["sheet"], f["cell"]) for f in rec["findings"]
+               if f["code"] == "REPORT_FINGERPRINT_INVALID"]
+    assert invalid == ([("REPORT_FINGERPRINT_INVALID", *place)] if finding else [])
+    assert rec["verdict"] == ("ok-with-warnings" if finding else "ok")
+
+
+def _table_cell(path: Path, table: str, index: int, key: str) -> tuple[str, str]:
+    from selfeval_xl.read import reader
+
+    place = reader.read(path).locator.cell(table, index, key)
+    assert place.cell, (table, index, key)
+    return place.sheet, place.cell
+
+
+# Every part of the data the fingerprint covers, edited after the report (a fingerprint
+# that ignored the indicator table passed every test before).
+EDITS = [
+    ("tbl_indicators", 0, "weight", "<v>7</v>", None),
+    ("tbl_indicators", 5, "actual", "<v>0.5</v>", None),
+    ("tbl_indicators", 3, "manual_score", "<v>1</v>", None),
+    ("tbl_indicators", 2, "target", "<v>0.8</v>", None),
+    ("tbl_indicators", 1, "reason", "<is><t>改过的理由</t></is>", "inlineStr"),
+    ("tbl_indicators", 4, "level3", "<is><t>改名的指标</t></is>", "inlineStr"),
+    ("tbl_tasks", 0, "title", "<is><t>改过的任务</t></is>", "inlineStr"),
+    ("tbl_task_points", 0, "text", "<is><t>改过的要点</t></is>", "inlineStr"),
+    ("tbl_goals", 0, "text", "<is><t>改过的目标</t></is>", "inlineStr"),
+    ("tbl_outputs", 0, "actual", "<v>12345</v>", None),
+    ("tbl_conclusions", 0, "text", "<is><t>改过的结论</t></is>", "inlineStr"),
+    ("tbl_analysis", 0, "text", "<is><t>改过的分析</t></is>", "inlineStr"),
+    ("tbl_grades", 0, "min_score", "<v>91</v>", None),
+]
+
+
+@pytest.mark.parametrize("table, index, key, inner, t", EDITS,
+                         ids=[f"{e[0]}.{e[2]}" for e in EDITS])
+def test_every_covered_part_edited_after_the_report_is_stale(book, ev, tmp_path, table, index,
+                                                             key, inner, t):
+    import reader_fixtures as fx
+
+    with_report(book, ev)
+    sheet, cell = _table_cell(book, table, index, key)
+    edited = fx.set_cell_xml(book, tmp_path / "edited.xlsm", sheet, cell, inner, t)
+    rec = examine(edited)
+    assert rec["fingerprint"] != fingerprint(ev)
+    assert rec["verdict"] in ("stale", "score-mismatch", "errors"), rec["verdict_reason"]
+    assert "REPORT_STALE" in [f["code"] for f in rec["findings"]]
+    assert rec["details"][2] == "报告：生成于 2023-04-11 10:00:00，之后数据被修改"
+
+
+def test_expenditure_and_band_edits_are_stale(book, ev, tmp_path):
+    import reader_fixtures as fx
+
+    with_report(book, ev)
+    sheet, cell = layout.defined_names()["exp_basic"]
+    rec = examine(fx.set_cell_xml(book, tmp_path / "a.xlsm", sheet, cell, "<v>390.74</v>"))
+    assert "REPORT_STALE" in [f["code"] for f in rec["findings"]]
+
+
+def _with_sheet_report(path: Path) -> Path:
+    res = CliRunner().invoke(main, ["report", str(path), "--format", "sheet", "-o",
+                                    str(path.parent / "out")])
+    assert res.exit_code == 0, res.output
+    return path
+
+
+def _edit_report_sheet_text(path: Path, old: str, new: str) -> None:
+    part = sheet_part(path, layout.SHEET_REPORT)
+    tmp = path.with_name("sheet-edited.tmp")
+    rewrite_zip(path, tmp, {part: lambda data: data.replace(old.encode(), new.encode())})
+    tmp.replace(path)
+
+
+def test_report_sheet_saying_another_score_is_a_mismatch(book):
+    """A sheet saying 97 beside data scoring 96, the status cells untouched."""
+    _with_sheet_report(book)
+    assert examine(book)["verdict"] == "ok"
+    _edit_report_sheet_text(book, "自评96分", "自评97分")
+    rec = examine(book)
+    assert rec["verdict"] == "score-mismatch"
+    assert [(f["code"], f["sheet"], f["cell"]) for f in rec["findings"]
+            if f["code"].startswith("REPORT_SHEET")] == [
+        ("REPORT_SHEET_SCORE_MISMATCH", "自评报告", "")]
+    assert rec["verdict_reason"] == "“自评报告”工作表写的自评得分为 97 分，按当前数据计算为 96 分，请重新生成报告"
+
+
+def test_report_sheet_fingerprint_older_than_the_status_cells_is_stale(book, ev):
+    """The data edited and the status cells made to match it (anyone can recompute the
+    fingerprint): the sheet's own footer still names the data it was written from."""
+    _with_sheet_report(book)
+    edit_input(book, "other_notes", "报告生成后补充的说明")
+    from selfeval_xl.read import reader
+
+    changed = reader.read(book).evaluation
+    write_results(book, backup=False, status={"report_fingerprint": fingerprint(changed)})
+    rec = examine(book)
+    assert rec["verdict"] == "stale"
+    assert [f["code"] for f in rec["findings"] if f["code"].startswith("REPORT_")] == [
+        "REPORT_SHEET_STALE"]
+
+
+def test_verdict_words_claim_no_tampering():
+    labels = " ".join(v.label + v.meaning for v in VERDICTS)
+    assert "篡改" not in labels

@@ -35,7 +35,7 @@ from selfeval_xl.bureau.preflight import Limits, Preflight, file_hash, inspect
 from selfeval_xl import pipeline
 from selfeval_xl.core import deviations
 from selfeval_xl.core.findings import Finding, Severity
-from selfeval_xl.core.fingerprint import fingerprint
+from selfeval_xl.core.fingerprint import fingerprint, recorded
 from selfeval_xl.core.money import stored_number
 
 CENT = Decimal("0.01")
@@ -58,8 +58,8 @@ VERDICTS: tuple[Verdict, ...] = (
             "可疑或超限文件：压缩炸弹、XML 实体声明、体积超限、读取超时或内存超限"),
     Verdict("not-selfeval", "不是自评工作簿", 4, "工作簿中没有自评模板的定义名称"),
     Verdict("wrong-version", "模板版本不符", 5, f"模板版本不是 {TEMPLATE_VERSION}"),
-    Verdict("score-mismatch", "得分与重算不符（疑似篡改）", 6,
-            "工作簿保存的得分（自评得分、指标得分或报告得分）与按数据重算的不一致"),
+    Verdict("score-mismatch", "得分与重算不符", 6,
+            "工作簿保存的得分（自评得分、指标得分、报告得分或报告工作表写的得分）与按数据重算的不一致"),
     Verdict("stale", "报告生成后数据被修改", 7, "报告所依据数据的指纹与当前数据不一致"),
     Verdict("errors", "校验有错误", 1, "校验发现错误级问题"),
     Verdict("ok-with-warnings", "通过（有警告）", 0, "没有错误，但有警告"),
@@ -180,8 +180,8 @@ def _refused(rec: dict, findings: list[Finding]) -> None:
 
 # Check codes (docs/findings.md) behind the score-mismatch and stale verdicts.
 MISMATCH_CODES = ("SELF_SCORE_MISMATCH", "SELF_GRADE_MISMATCH", "REPORT_SCORE_MISMATCH",
-                  "INDICATOR_SCORE_MISMATCH")
-STALE_CODE = "REPORT_STALE"
+                  "INDICATOR_SCORE_MISMATCH", "REPORT_SHEET_SCORE_MISMATCH")
+STALE_CODES = ("REPORT_STALE", "REPORT_SHEET_STALE")
 
 
 def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object, list]:
@@ -232,7 +232,7 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object
     # The checks (core.checks.report_state) compare the stored scores and fingerprint with
     # the data; the verdict is read off their codes so both always say the same.
     mismatches = [f.message for f in findings if f.code in MISMATCH_CODES]
-    stale = any(f.code == STALE_CODE for f in findings)
+    stale = any(f.code in STALE_CODES for f in findings)
 
     rec["findings"] = [f.to_json() for f in findings]
     rec["errors"] = sum(f.severity is Severity.ERROR for f in findings)
@@ -242,12 +242,16 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object
                + (f"工作簿中 {_cents(stored)}" if stored is not None else "工作簿中无缓存值")
                + "；" + (f"报告中 {_cents(report_score)}" if report_score is not None
                         else "报告中无得分")]
-    if not report_fp:
-        details.append("报告：尚未生成报告（无数据指纹），无法判断报告后是否改动")
-    elif stale:
+    # Only a well-formed fingerprint records a report (0, blank or junk records none), and
+    # a matching one shows no accidental edit, nothing more: it is unkeyed, anyone can
+    # store the fingerprint of edited data. A signed receipt (verify --receipt) proves more.
+    if stale:
         details.append(f"报告：生成于 {rec['report_at'] or '（时间未知）'}，之后数据被修改")
+    elif recorded(report_fp) is None:
+        details.append("报告：没有记录有效的数据指纹（视为未生成报告），无法判断报告生成后数据是否改动")
     else:
-        details.append(f"报告：生成于 {rec['report_at'] or '（时间未知）'}，此后数据未改动")
+        details.append(f"报告：生成于 {rec['report_at'] or '（时间未知）'}，当前数据与报告时记录的"
+                       "数据指纹一致（指纹不带密钥，只能发现无意的改动，不能证明未被有意改动）")
     details.append(f"校验：{rec['errors']} 个错误，{rec['warnings']} 个警告")
     rec["details"] = details
 

@@ -1,10 +1,16 @@
 """A fingerprint of the officer's data, stored with the report so that the finance bureau
-can tell whether the data changed after the report was generated."""
+can tell whether the data changed after the report was generated.
+
+It is an unkeyed SHA-256 that anyone can recompute: it shows accidental edits (data changed,
+report not generated again), never deliberate ones — whoever edits the data can store the
+new fingerprint too. Proof that a file is the one received needs the bureau's signed
+receipt (:mod:`selfeval_xl.bureau.receipt`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,6 +49,20 @@ def _canonical(obj: object) -> object:
     if isinstance(obj, (list, tuple)):
         return [_canonical(x) for x in obj]
     return obj
+
+
+_RECORDED = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def recorded(value: object) -> str | None:
+    """A fingerprint as stored with a report, when it is one: "sha256:" and 64 hex digits.
+
+    Anything else — blank, 0, a number, text of another shape — means no report was
+    recorded: it can never stand for "unchanged".
+    """
+    if isinstance(value, str) and _RECORDED.fullmatch(value.strip()):
+        return value.strip()
+    return None
 
 
 def fingerprint(ev: Evaluation) -> str:

@@ -23,6 +23,7 @@ from selfeval_xl import layout
 from selfeval_xl.read import cell_parse as cp
 from selfeval_xl.a1 import cell_ref
 from selfeval_xl.read.book_source import BookSource, CellError, Uncached, bounds
+from selfeval_xl.read import report_sheet
 from selfeval_xl.read.model_tables import build_lists
 from selfeval_xl.read.ooxml_cells import MAX_SHEET_ROWS
 from selfeval_xl.read.ooxml_source import BookError, OoxmlSource, read_file
@@ -256,6 +257,10 @@ class _Reader:
                 meta["uncached"].append(out.name)
             if where is not None and out.formula and isinstance(value, CellError):
                 self.add([formula_error(where, value)])
+        try:
+            meta.update(report_sheet.claims(self.src))
+        except (KeyError, ValueError):  # a broken anchor name: the sheet says nothing
+            pass
         return meta
 
 

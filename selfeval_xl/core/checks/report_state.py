@@ -11,7 +11,9 @@ from __future__ import annotations
 from selfeval_xl.core import scoring
 from selfeval_xl.core.checks.base import INFO, WARNING, CheckContext, make
 from selfeval_xl.core.findings import Finding
-from selfeval_xl.core.fingerprint import fingerprint
+from selfeval_xl.core.fingerprint import fingerprint, recorded
+from selfeval_xl.core.locations import Place
+from selfeval_xl import layout
 from selfeval_xl.core.model import Evaluation
 from selfeval_xl.core.money import quantize
 from selfeval_xl.core.money import stored_number as _number
@@ -25,12 +27,20 @@ def _error_value(value: object) -> str | None:
 
 
 def _stale(ev: Evaluation, meta: dict) -> bool:
-    stored = meta.get("report_fingerprint")
-    return isinstance(stored, str) and bool(stored.strip()) and stored.strip() != fingerprint(ev)
+    stored = recorded(meta.get("report_fingerprint"))
+    return stored is not None and stored != fingerprint(ev)
 
 
 def check_report_fingerprint(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
-    """REPORT_STALE: the report was generated from data that has changed since."""
+    """REPORT_STALE: the report was generated from data that has changed since.
+    REPORT_FINGERPRINT_INVALID: the fingerprint cell holds something that is not one (0,
+    text): no report counts as recorded, so nothing can be said about changes since."""
+    raw = ctx.meta.get("report_fingerprint")
+    if raw not in (None, "") and not (isinstance(raw, str) and not raw.strip()) \
+            and recorded(raw) is None:
+        return [make("REPORT_FINGERPRINT_INVALID", WARNING, ctx.locator.field("report_fingerprint"),
+                     f"报告的数据指纹单元格为“{str(raw)[:40]}”，不是本程序写入的指纹，视为没有记录报告，"
+                     "无法判断报告生成后数据是否改动；请重新生成报告")]
     if not _stale(ev, ctx.meta):
         return []
     when = ctx.meta.get("status_report_at")
@@ -119,8 +129,29 @@ def check_cached_indicator_scores(ev: Evaluation, ctx: CheckContext) -> list[Fin
     return out
 
 
+def check_report_sheet(ev: Evaluation, ctx: CheckContext) -> list[Finding]:
+    """What the 自评报告 sheet itself says (its footer's fingerprint, the score its text
+    states) against the data now: the status cells may agree while the sheet does not."""
+    sheet_fp = recorded(ctx.meta.get("report_sheet_fingerprint"))
+    sheet_score = ctx.meta.get("report_sheet_score")
+    place = Place(layout.SHEET_REPORT, "")
+    if sheet_fp is not None and sheet_fp != fingerprint(ev):
+        return [make("REPORT_SHEET_STALE", WARNING, place,
+                     "“自评报告”工作表页脚的数据指纹与当前数据不一致：该报告依据的数据已被修改，"
+                     "请重新生成报告")]
+    if sheet_score is None or _stale(ev, ctx.meta):
+        return []
+    total = scoring.score(ev).total
+    if quantize(sheet_score) == total:
+        return []
+    return [make("REPORT_SHEET_SCORE_MISMATCH", WARNING, place,
+                 f"“自评报告”工作表写的自评得分为 {scoring.fmt_score(sheet_score)} 分，按当前数据计算为 "
+                 f"{scoring.fmt_score(total)} 分，请重新生成报告")]
+
+
 CHECKS = (
     check_report_fingerprint,
+    check_report_sheet,
     check_report_score,
     check_cached_total,
     check_cached_indicator_scores,

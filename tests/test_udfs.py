@@ -52,6 +52,59 @@ def test_every_seed_indicator_scores_as_the_core():
         assert u.se_score_explanation(*args) == expected.explanation, ind.code
 
 
+# Worked out by hand from each row of the seed (weight, method and the rule; DOMAIN.md),
+# not by the scoring code: 人工 = the manual score; 是否 = weight when "是"; 比率 = weight ×
+# min(1, actual ÷ target); 扣分 = weight − per_step × max(0, actual − threshold) ÷ step; 区间 =
+# the score of the band holding the actual value. They add up to the published 96.
+SEED_BY_HAND = {
+    "1.1.1": 3.0, "1.1.2": 3.0,      # 人工 3, 3
+    "1.2.1": 3.0,                    # 扣分: 0.95 ≤ threshold 1, nothing deducted
+    "1.2.2": 3.0,                    # 扣分: −0.05 ≤ 0
+    "1.2.3": 5.0,                    # 区间: 0.92 in [0.9, ∞) → 5
+    "1.3.1": 3.0,                    # 区间: 0 in (−∞, 0] → 3
+    "2.1.1": 10.0,                   # 比率: 10 × 1/1
+    "2.1.2": 4.5,                    # 比率: 5 × 0.9/1
+    "2.1.3": 3.5,                    # 扣分: 5 − 1 × (0.015 − 0)/0.01 = 5 − 1.5
+    "2.1.4": 3.0, "2.1.5": 6.0,      # 扣分: 0.98 ≤ 1, 0.9 ≤ 1
+    "2.1.6": 3.0,                    # 比率: 3 × 1/1
+    "2.2.1": 3.0, "2.2.2": 3.0,      # 人工 3; 扣分: 0 ≤ 0
+    "2.2.3": 3.0, "2.2.4": 3.0,      # 是否 "是" → 3; 人工 3
+    "2.3.1": 2.0, "2.3.2": 2.0, "2.3.3": 2.0,  # 人工 2; 是否 "是"; 比率 2 × 1/1
+    "3.1.1": 10.0, "3.1.2": 4.0,     # 比率 10 × 1/1; 人工 4
+    "3.2.1": 5.0, "3.2.2": 4.0,      # 人工 5, 4
+    "3.2.3": 5.0,                    # 比率: 1/0.9 > 1, capped: 5 × 1
+}
+
+
+def test_every_seed_indicator_scores_as_worked_out_by_hand():
+    ev = datafile.example()
+    bands = bands_range(ev.indicators)
+    got = {ind.code: u.se_indicator_score(*udf_args(ind, bands)) for ind in ev.indicators}
+    assert got == SEED_BY_HAND
+    assert sum(SEED_BY_HAND.values()) == 96.0
+
+
+@pytest.mark.parametrize("weight, target, actual, expected", [
+    (10, 0.8, 0.6, 7.5),    # 10 × 0.75
+    (8, 0.8, 0.3, 3.0),     # 8 × 0.375
+    (3, 0.9, 0.45, 1.5),    # 3 × 0.5
+    (5, 2, 3, 5.0),         # 3/2 > 1: capped at the weight
+    (4, 0.5, 0, 0.0),       # nothing achieved
+])
+def test_ratio_worked_out_by_hand(weight, target, actual, expected):
+    assert u.se_indicator_score("r", weight, "比率", target, actual) == expected
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (1.0, 6.0),     # at the threshold: nothing deducted
+    (1.02, 4.0),    # 2 steps of 0.01 over → −2
+    (1.055, 0.5),   # 5.5 steps → −5.5
+    (1.2, 0.0),     # 20 steps: never below 0
+])
+def test_deduction_worked_out_by_hand(actual, expected):
+    assert u.se_indicator_score("d", 6, "扣分", None, actual, 1, 0.01, 1) == expected
+
+
 @pytest.mark.parametrize("method, target, actual, expected", [
     ("比率", 1, 0.76, 7.6),        # DOMAIN.md: 执行率 76%, weight 10 → 7.6
     ("比率", 1, "76%", 7.6),       # typed as a percentage

@@ -243,9 +243,11 @@ def test_every_cell_outside_the_written_ranges_is_unchanged(book):
     sp = sheet_parts(book)
     write_all(book)
     after = parts(book)
+    checked = []
     for sheet, part in sp.items():
         if before[part] == after[part]:
             continue
+        checked.append(sheet)
         region = where.get(sheet, set())
         # namespace declarations (incl. prefixes only named in mc:Ignorable, which Excel
         # insists on) and root attributes are kept
@@ -278,6 +280,8 @@ def test_every_cell_outside_the_written_ranges_is_unchanged(book):
         may_change = {layout.SHEET_FINDINGS: ("hyperlinks",),
                       layout.SHEET_REPORT: ("mergeCells", "cols", "hyperlinks")}.get(sheet, ())
         assert _children(before[part], may_change) == _children(after[part], may_change), sheet
+    # the loop skips unchanged sheets: it must have looked at every sheet written to
+    assert set(WRITTEN_SHEETS) <= set(checked), checked
 
 
 def _children(xml: bytes, skip: tuple[str, ...]) -> list[bytes]:
@@ -398,12 +402,27 @@ def test_openpyxl_reads_back_what_was_written(book):
 @pytest.mark.parametrize("book", ["mini", "example"], indirect=True)
 def test_officer_text_is_never_a_formula(book):
     write_all(book)
+    texts, formulas = [], []
     for part, xml in parts(book).items():
         if "worksheets/sheet" not in part:
             continue
         for c in etree.fromstring(xml).iter(NS + "c"):
+            f = c.find(NS + "f")
+            if f is not None:
+                formulas.append(f.text or "")
             if c.get("t") == "inlineStr":
-                assert c.find(NS + "f") is None
+                assert f is None
+                texts.append("".join(t.text or "" for t in c.iter(NS + "t")))
+    # Each officer text that looks like a formula (=, @, +) is stored as text, whole, and
+    # no formula anywhere was made from it (text written as a formula, not only an
+    # inlineStr cell with an <f>, would slip past a check of inlineStr cells alone).
+    risky = [f.message for f in FINDINGS if f.message[:1] in "=@+"]
+    assert len(risky) == 3
+    for message in risky:
+        shown = "".join(ch for ch in message if ch >= " ")
+        assert any(shown in text for text in texts), message
+        body = shown.lstrip("=@+")
+        assert not [f for f in formulas if body in f], message
 
 
 @pytest.mark.parametrize("book", ["mini", "example", "example_lo"], indirect=True)

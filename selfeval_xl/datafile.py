@@ -8,7 +8,6 @@ file and ``export-data`` writes one back; the round trip gives the same data.
 from __future__ import annotations
 
 import json
-import re
 import os
 import tempfile
 from dataclasses import fields
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from selfeval_xl.core.money import STORED_LIMIT, in_range, parse_number
+from selfeval_xl.core.text import unsavable
 from selfeval_xl.core.model import (
     DEFAULT_GRADES,
     AnalysisParagraph,
@@ -74,16 +74,11 @@ def _dec(v: Any, where: str = "") -> Decimal | None:
     return value
 
 
-# Characters no XML document (workbook, .docx) can hold: C0 controls but tab, newline and
-# carriage return, and lone surrogates (JSON's "\ud800" escapes read back as these).
-_UNSAVABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def _vet(obj: Any, where: str = "") -> None:
     """Refuse, naming the place, what no writer can save: a character no XML can hold,
     or a whole number beyond any figure (the numbers in strings are checked by _dec)."""
     if isinstance(obj, str):
-        m = _UNSAVABLE.search(obj)
+        m = unsavable(obj)
         if m:
             raise DataFileError(f"{where or '数据'}的第 {m.start() + 1} 个字符 U+{ord(m.group()):04X} "
                                 "是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，"

@@ -160,3 +160,21 @@ def test_cached_value():
     assert cp.cached_value(Uncached("SUM(1)")) is None
     assert cp.cached_value("优") == "优"
     assert cp.cached_value(True) is True
+
+
+@pytest.mark.parametrize("raw, text, first", [
+    ("惠州\x01市政务服务中心", "惠州市政务服务中心", "第 3 个字符 U+0001 等 1 个字符"),
+    ("\ud800甲\x0b乙", "甲乙", "第 1 个字符 U+D800 等 2 个字符"),
+])
+def test_text_drops_what_no_file_can_hold(raw, text, first):
+    """A control character or lone surrogate made every renderer fail (UnicodeEncodeError,
+    python-docx's "All strings must be XML compatible"): dropped here, with a warning."""
+    got, findings = cp.as_text(raw, W)
+    assert got == text
+    assert codes(findings) == one("READ_UNSAVABLE_CHARACTER", Severity.WARNING)
+    assert findings[0].message == (f"“部门整体支出”的{first}是控制字符或不成对的代理字符，"
+                                   "报告和工作簿都无法保存，已删除。")
+
+
+def test_tab_and_newline_stay_in_text():
+    assert cp.as_text("甲\t乙\n丙", W) == ("甲\t乙\n丙", [])

@@ -20,6 +20,7 @@ from selfeval_xl.read.book_source import CellError, Uncached
 from selfeval_xl.read.formula_eval import FormulaError, evaluate
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.money import in_range, parse_number
+from selfeval_xl.core.text import UNSAVABLE, unsavable
 
 _SHOWN = 40  # characters of a bad value quoted in a message
 _DATE_TEXT = re.compile(
@@ -122,6 +123,18 @@ def normal_decimal(value: Decimal) -> Decimal:
     return value
 
 
+def _drop_unsavable(raw: str, where: Where, findings: list[Finding]) -> str:
+    """Text without the characters no workbook or Word document can hold (an Excel cell
+    can: CHAR(1) typed through a formula, read live through xlwings), with a warning."""
+    first = unsavable(raw)
+    count = len(UNSAVABLE.findall(raw))
+    findings.append(where.finding(
+        "READ_UNSAVABLE_CHARACTER", Severity.WARNING,
+        f"{where.text}的第 {first.start() + 1} 个字符 U+{ord(first.group()):04X} 等 {count} 个字符"
+        "是控制字符或不成对的代理字符，报告和工作簿都无法保存，已删除。"))
+    return UNSAVABLE.sub("", raw).strip()
+
+
 def as_text(raw: object, where: Where) -> tuple[str, list[Finding]]:
     """Any cell as text: numbers as Excel shows them in General format, blanks as ""."""
     findings: list[Finding] = []
@@ -129,6 +142,8 @@ def as_text(raw: object, where: Where) -> tuple[str, list[Finding]]:
     if not ok or raw is None:
         return "", findings
     if isinstance(raw, str):
+        if unsavable(raw):  # rare: one regex search per text cell otherwise
+            return _drop_unsavable(raw, where, findings), findings
         return raw.strip(), findings
     if isinstance(raw, bool):
         return ("TRUE" if raw else "FALSE"), findings

@@ -117,11 +117,19 @@ def test_utf16_report_sheet_with_a_doctype_is_refused(book, tmp_path):
            '</sheetData></worksheet>').encode("utf-16")
     hostile = h.rewrite_zip(book, tmp_path / "utf16.xlsm", {_report_part(book): xml})
     before = hostile.read_bytes()
-    runner = CliRunner()
-    res = runner.invoke(main, ["report", str(hostile), "-o", str(tmp_path / "out"),
-                               "--format", "md,sheet", "--json"])
-    assert '"sheet": "未能写入工作簿（文件未改动）：工作簿中的 XML 部件含有 DTD/实体声明，拒绝处理。"' \
-        in res.output, res.output
+    # the writer itself refuses the part, whatever its encoding
+    from selfeval_xl.core.report import build_document
+
+    doc = build_document(datafile.example(), scoring.score(datafile.example()), [])
+    with pytest.raises(WorkbookWriteError) as exc:
+        write_results(hostile, report_doc=doc)
+    assert str(exc.value) == "工作簿中的 XML 部件含有 DTD/实体声明，拒绝处理。"
+    assert hostile.read_bytes() == before
+    # and report, which reads the 自评报告 sheet first, never gets as far as writing
+    res = CliRunner().invoke(main, ["report", str(hostile), "-o", str(tmp_path / "out"),
+                                    "--format", "md,sheet"])
+    assert res.exit_code == 2
+    assert "含有 DTD/实体声明" in res.output and "已生成" not in res.output
     assert hostile.read_bytes() == before
 
 

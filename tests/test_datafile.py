@@ -164,10 +164,11 @@ def test_a_percentage_typed_as_a_whole_number_stops_the_report(tmp_path):
      "basics.dept_name的第 3 个字符 U+D800 是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，请删除该字符"),
     (("basics", "other_notes"), "见\x01附件",
      "basics.other_notes的第 2 个字符 U+0001 是控制字符或不成对的代理字符，任何工作簿和 Word 文档都无法保存，请删除该字符"),
-    (("expenditure", "exp_total"), "1E+30",
-     "expenditure.exp_total: '1E+30' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
-    (("expenditure", "budget_total"), "1E-300",
-     "expenditure.budget_total: '1E-300' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
+    (("expenditure", "exp_total"), "1" + "0" * 30,
+     "expenditure.exp_total: '1000000000000000000000000000000' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
+    (("expenditure", "budget_total"), "0." + "0" * 299 + "1",
+     f"expenditure.budget_total: '0.{'0' * 38}' 超出合理范围（须为 0，或绝对值在 10^-6 与 10^15 之间）"),
+    (("expenditure", "exp_total"), "1E+30", "expenditure.exp_total: '1E+30' 不是数字"),
     (("basics", "eval_year"), 10 ** 20, "basics.eval_year: 100000000000000000000 超出合理范围（绝对值须小于 10^15）"),
 ])
 def test_unsavable_values_are_refused_with_their_place(tmp_path, path, value, message):

@@ -175,6 +175,10 @@ OUTPUTS: tuple[Output, ...] = (
     Output("status_report_at", "报告生成时间", SHEET_GUIDE, "C24"),
     Output("report_fingerprint", "报告所依据数据的指纹", SHEET_GUIDE, "C25"),
     Output("report_score", "报告中的自评得分", SHEET_GUIDE, "C26"),
+    # The report template chosen for this workbook (report --template / build --template),
+    # as compact JSON; blank = the built-in template. The button, the CLI and the bureau
+    # all read it, so the same file gives the same report everywhere.
+    Output("report_template", "报告模板（空白为内置模板）", SHEET_GUIDE, "C27"),
     # Python's total, written by 计算得分 beside the native self_score so a reader sees both.
     Output("py_self_score", "校核总分", SHEET_INDICATORS, "I2"),
 )

@@ -30,6 +30,7 @@ class Outcome:
     read: object
     findings: list[Finding]
     scorecard: object
+    config: object = None  # the report template in use (given, or stored in the workbook)
 
     @property
     def evaluation(self):
@@ -55,6 +56,9 @@ def evaluate(read_result, *, today: date | None = None, config=None) -> Outcome:
     from selfeval_xl.core.scoring import score
 
     ev = read_result.evaluation
+    template_findings: list[Finding] = []
+    if config is None:
+        config, template_findings = stored_config(read_result)
     if read_result.meta.get("readable", True) is False:
         # An empty evaluation would only add "未填写" everywhere: the file-level finding
         # is the whole story.
@@ -65,8 +69,23 @@ def evaluate(read_result, *, today: date | None = None, config=None) -> Outcome:
             from selfeval_xl.core.report.config import section_titles
 
             ctx.sections = section_titles(config)
-        findings = merge(list(read_result.findings), run_checks(ev, ctx))
-    return Outcome(read=read_result, findings=findings, scorecard=score(ev))
+        findings = merge(list(read_result.findings), run_checks(ev, ctx)) + template_findings
+    return Outcome(read=read_result, findings=findings, scorecard=score(ev), config=config)
+
+
+def stored_config(read_result):
+    """The report template the workbook carries (validated), or None for the built-in one;
+    a stored template that is not valid is an error finding and the built-in one is used."""
+    from selfeval_xl import layout
+    from selfeval_xl.core.report import config as report_config
+
+    try:
+        return report_config.from_stored(read_result.meta.get("report_template")), []
+    except report_config.ConfigError as exc:
+        out = layout.OUTPUTS_BY_NAME["report_template"]
+        return None, [Finding("REPORT_TEMPLATE_INVALID", Severity.ERROR, out.sheet, out.cell,
+                              out.name, str(exc).replace("；未生成任何文件。", "。")
+                              + "报告改用内置模板。")]
 
 
 def read_path(path: str | Path):

@@ -87,3 +87,47 @@ def test_an_extra_section_the_template_does_not_place_is_reported(tmp_path):
     assert res.exit_code == 0, res.output
     assert ("注意：增设章节“设置机构及人员情况”已填写，但报告模板没有指定它的位置，未写入报告"
             "（在模板的章节中加入 {\"extra\": \"设置机构及人员情况\"}）") in res.output
+
+
+def test_the_template_travels_with_the_workbook(tmp_path):
+    # build --template stores it; report without --template, and the button's
+    # orchestration (pipeline.evaluate → outcome.config), use it: same report everywhere.
+    from selfeval_xl import pipeline
+    from selfeval_xl.read import reader
+
+    book = tmp_path / "茂名.xlsm"
+    runner = CliRunner()
+    res = runner.invoke(main, ["build", "--data", str(EV_FILE), "--template", str(TEMPLATE),
+                               "-o", str(book)])
+    assert res.exit_code == 0, res.output
+    outcome = pipeline.evaluate(reader.read(book))
+    assert outcome.config == report_config.load(TEMPLATE)
+    res = runner.invoke(main, ["report", str(book), "-o", str(tmp_path / "out"),
+                               "--format", "md,sheet"])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "out" / "茂名-自评报告.md").read_text(encoding="utf-8")
+    assert md == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_report_template_is_stored_by_report_and_a_bad_stored_one_is_a_finding(tmp_path):
+    from selfeval_xl import layout, pipeline
+    from selfeval_xl.build.builder import build_workbook
+    from selfeval_xl.read import reader
+    from selfeval_xl.write.workbook_writer import write_results
+
+    book = tmp_path / "b.xlsm"
+    build_workbook(book, datafile.load(EV_FILE))
+    assert pipeline.evaluate(reader.read(book)).config is None  # built-in
+    res = CliRunner().invoke(main, ["report", str(book), "--template", str(TEMPLATE), "-o",
+                                    str(tmp_path / "o"), "--format", "sheet"])
+    assert res.exit_code == 0, res.output
+    assert pipeline.evaluate(reader.read(book)).config == report_config.load(TEMPLATE)
+    write_results(book, status={"report_template": '{"numbring": {}}'})
+    outcome = pipeline.evaluate(reader.read(book))
+    out = layout.OUTPUTS_BY_NAME["report_template"]
+    found = [f for f in outcome.findings if f.code == "REPORT_TEMPLATE_INVALID"]
+    assert [(f.sheet, f.cell, f.severity.value) for f in found] == [(out.sheet, out.cell, "error")]
+    assert found[0].message == ("报告模板“工作簿“使用说明”C27（report_template）”中有程序不认识的设置："
+                                "numbring。请检查拼写（可用的设置见 docs/report.md）。"
+                                "报告改用内置模板。")
+    assert outcome.config is None

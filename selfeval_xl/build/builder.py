@@ -64,7 +64,7 @@ def template_evaluation() -> Evaluation:
     return Evaluation(indicators=default_framework())
 
 
-def build_bytes(ev: Evaluation | None = None) -> bytes:
+def build_bytes(ev: Evaluation | None = None, report_template: str | None = None) -> bytes:
     """The workbook as bytes (see :func:`build_workbook`)."""
     ev = template_evaluation() if ev is None else ev
     out = io.BytesIO()
@@ -91,7 +91,7 @@ def build_bytes(ev: Evaluation | None = None) -> bytes:
     builder_guide.write_titles(sheets, styles)
     list_sources = builder_guide.write_guide(sheets[layout.SHEET_GUIDE], styles, book)
     builder_sheets.write_fields(sheets, styles, ev)
-    builder_sheets.write_outputs(sheets, styles)
+    builder_sheets.write_outputs(sheets, styles, {"report_template": report_template})
     builder_sheets.add_output_rules(sheets, styles)
     _write_section_headers(sheets, styles)
     for table in layout.TABLES:
@@ -113,18 +113,21 @@ def build_bytes(ev: Evaluation | None = None) -> bytes:
     return with_cached_values(out.getvalue())
 
 
-def build_workbook(path: str | os.PathLike, ev: Evaluation | None = None) -> None:
+def build_workbook(path: str | os.PathLike, ev: Evaluation | None = None,
+                   report_template: str | None = None) -> None:
     """Write the macro-enabled workbook.
 
     Args:
         path: where to write (.xlsm); written atomically (temporary file, then rename).
         ev: the evaluation to fill in; None writes the blank template.
+        report_template: a report template to store in the workbook (compact JSON,
+            ``config.stored_text``); None leaves the built-in one.
     """
     from selfeval_xl.datafile import write_atomic
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, build_bytes(ev))
+    write_atomic(target, build_bytes(ev, report_template))
 
 
 def _write_section_headers(sheets: dict[str, SheetContext], styles: Styles) -> None:

@@ -266,7 +266,8 @@ def write_fields(sheets: dict[str, SheetContext], styles: Styles, ev: Evaluation
             ctx.ws.set_row(row, 96)
 
 
-def write_outputs(sheets: dict[str, SheetContext], styles: Styles) -> None:
+def write_outputs(sheets: dict[str, SheetContext], styles: Styles,
+                  values: dict | None = None) -> None:
     """Formula cells (locked, blue) and Python-written status cells (grey, unlocked)."""
     from selfeval_xl import TEMPLATE_VERSION
 
@@ -286,6 +287,8 @@ def write_outputs(sheets: dict[str, SheetContext], styles: Styles) -> None:
                 "input_message": _clip(f"{o.label}：由公式自动计算，无需填写。", 255)})
         elif o.name == "template_version":
             write_value(ctx, row, col, TEMPLATE_VERSION, styles.get("const"))
+        elif values and values.get(o.name) is not None:
+            write_value(ctx, row, col, values[o.name], styles.get("output"))
         else:
             write_value(ctx, row, col, None, styles.get("output"))
         if (row, col - 1, o.sheet) not in taken:

@@ -22,9 +22,12 @@ DEFAULT_OUTPUT = "SelfEvaluation.xlsm"
               help="用数据文件（JSON，见 docs/data-file.md）填好各项内容。")
 @click.option("--example", is_flag=True,
               help="用内置示例（惠州市政务服务中心 2022 年）填好各项内容。")
+@click.option("--template", type=InputFile("模板"),
+              help="把报告模板（JSON，docs/report.md）保存进工作簿，按钮、命令行和财政局都用它。")
 @click.option("-f", "--force", is_flag=True,
               help="输出文件已存在时覆盖它（默认拒绝，以免覆盖已填写的工作簿）。")
-def build_command(output: Path, data_file: Path | None, example: bool, force: bool) -> None:
+def build_command(output: Path, data_file: Path | None, example: bool, template: Path | None,
+                  force: bool) -> None:
     """生成宏工作簿：空白模板，或用数据文件填好的工作簿。
 
     工作簿含 docs/workbook-contract.md 所列的工作表、名称、表格、原生公式、数据验证、按钮和
@@ -54,7 +57,15 @@ def build_command(output: Path, data_file: Path | None, example: bool, force: bo
             ev = datafile.load(data_file)
         except datafile.DataFileError as exc:
             _fail(f"数据文件有误，未生成工作簿：{exc}")
-    build_workbook(output, ev)
+    stored = None
+    if template is not None:
+        from selfeval_xl.core.report import config as report_config
+
+        try:
+            stored = report_config.stored_text(template)
+        except report_config.ConfigError as exc:
+            _fail(f"报告模板有误，未生成工作簿：{exc}")
+    build_workbook(output, ev, report_template=stored)
     kind = "空白模板" if ev is None else "已填写的工作簿"
     click.echo(f"已生成{kind}：{output}（{output.stat().st_size:,} 字节）")
 

@@ -145,7 +145,11 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
     if sum((book is not None, data is not None, bool(example))) != 1:
         raise ReportInputError("请指定一个来源：工作簿文件、--data 数据文件或 --example")
     try:
-        cfg = report_config.load(template)
+        # A template given here is also stored in the workbook (with the sheet), so the
+        # button and the bureau use it next time; without one, the workbook's stored
+        # template (or the built-in one) applies.
+        cfg = report_config.load(template) if template is not None else None
+        stored = report_config.stored_text(template) if template is not None else None
     except report_config.ConfigError as exc:
         raise ReportInputError(str(exc)) from exc
     notes: list[str] = []
@@ -175,17 +179,19 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
             outcome = _evaluate_data(data, cfg)
         kind, source = ("example" if example else "data"), data
     ev, findings, scorecard = outcome.evaluation, outcome.findings, outcome.scorecard
+    cfg = cfg or outcome.config or report_config.default()
     doc = build_document(ev, scorecard, findings, config=cfg, override=allow_errors)
     out_dir = Path(out_dir) if out_dir else (source.parent if source else Path("."))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = (source.stem if source else "example-huizhou-2022") + REPORT_SUFFIX
     run = ReportRun(kind, source, doc, findings, scorecard, notes=notes)
-    _write_outputs(run, ev, out_dir, stem, formats, step, force)
+    _write_outputs(run, ev, out_dir, stem, formats, step, force, stored)
     return run
 
 
 def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
-                   formats: tuple[str, ...], step, force: bool = False) -> None:
+                   formats: tuple[str, ...], step, force: bool = False,
+                   stored: str | None = None) -> None:
     from selfeval_xl.render import pdf, render_docx, render_markdown
 
     doc = run.document
@@ -222,10 +228,11 @@ def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
         if run.source_kind == "data" or run.source is None or run.source.suffix.lower() == ".json":
             run.skipped["sheet"] = "来源不是工作簿，无法写入“自评报告”工作表"
         else:
-            _write_sheet(run, ev, step, force)
+            _write_sheet(run, ev, step, force, stored)
 
 
-def _write_sheet(run: ReportRun, ev: Evaluation, step, force: bool = False) -> None:
+def _write_sheet(run: ReportRun, ev: Evaluation, step, force: bool = False,
+                 stored: str | None = None) -> None:
     from selfeval_xl.write.workbook_writer import WorkbookWriteError, status_now, write_results
     from selfeval_xl.core.fingerprint import fingerprint
 
@@ -234,6 +241,8 @@ def _write_sheet(run: ReportRun, ev: Evaluation, step, force: bool = False) -> N
         "report_fingerprint": fingerprint(ev),
         "report_score": run.scorecard.total,
     }
+    if stored is not None:
+        status["report_template"] = stored
     with step("写入工作簿的“自评报告”工作表"):
         try:
             run.backup = write_results(run.source, report_doc=run.document,
@@ -311,7 +320,8 @@ def _print_summary(run: ReportRun, allow_errors: bool) -> None:
 @click.option("--format", "formats", metavar="格式",
               help="逗号分隔：docx,md,pdf,sheet（默认全部；无 LibreOffice 时跳过 pdf）。")
 @click.option("--template", type=InputFile("模板"),
-              help="报告模板 JSON（章节与措辞，docs/report.md），默认内置模板。")
+              help="报告模板 JSON（章节、编号与措辞，docs/report.md）；同时保存进工作簿，"
+                   "以后按钮和财政局都用它。默认：工作簿中保存的模板，没有则用内置模板。")
 @click.option("--allow-errors", is_flag=True,
               help="数据有错误时也生成不带错误提示的报告（默认：首页列出未解决的错误）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")

@@ -129,7 +129,10 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
     folder = book_folder(book)
     outcome = analyse(book)
     ev, findings, scorecard = outcome.evaluation, outcome.findings, outcome.scorecard
-    doc = build_document(ev, scorecard, findings, config=report_config.load(None))
+    # The template stored in the workbook (report --template / build --template), as the
+    # CLI and the bureau use it; the built-in one when none is stored.
+    doc = build_document(ev, scorecard, findings,
+                         config=outcome.config or report_config.load(None))
     stem = Path(book.name).stem + REPORT_SUFFIX
     docx, pdf_path = folder / f"{stem}.docx", folder / f"{stem}.pdf"
     earlier = [p.name for p in (docx, pdf_path) if p.exists()]

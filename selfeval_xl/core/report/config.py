@@ -298,5 +298,31 @@ def load(path: str | Path | None = None) -> ReportConfig:
     return from_dict(d, source=str(path))
 
 
+STORED = "工作簿“使用说明”C27（report_template）"
+
+
+def from_stored(text: object) -> ReportConfig | None:
+    """The template a workbook carries (the ``report_template`` cell), validated; None when
+    the cell is blank (the built-in template applies).
+
+    Raises:
+        ConfigError: the stored text is not a valid template (message names the cell).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"报告模板“{STORED}”不是有效的 JSON，{syntax_message(exc)}。") from None
+    return from_dict(d, source=STORED)
+
+
+def stored_text(path: str | Path) -> str:
+    """A template file as the workbook stores it: validated, compact JSON."""
+    load(path)  # refuses a bad template before anything is written
+    d = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
 def default() -> ReportConfig:
     return load(None)

@@ -85,6 +85,10 @@ def create_app(settings: Settings) -> FastAPI:
                                        settings.secure_cookies)
     app.state.analyser = Analyser(settings.limits, settings.workers)
     app.state.upload_limiter = anyio.CapacityLimiter(max(1, settings.workers))
+    from selfeval_xl.web import receipts
+
+    app.state.receipt_key = receipts.load_or_create_key(settings.data_dir)
+    app.state.receipt_signer = receipts.make_signer(app.state.receipt_key)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(version=__version__)
     app.state.desk = DeskStore(app.state.storage)

@@ -109,3 +109,27 @@ def submitted_file(request: Request, submission_id: int):
                   detail={"format": "submitted", "file": sub["file_name"]})
     suffix = Path(sub["file_name"]).suffix.lower().lstrip(".")
     return attachment(data, sub["file_name"], FORMATS.get(suffix, FORMATS["xlsm"]))
+
+
+@router.get("/submissions/{submission_id}/receipt")
+@router.get("/api/submissions/{submission_id}/receipt")
+def receipt(request: Request, submission_id: int):
+    """The bureau's signed receipt for a submission (JSON), named as ``verify`` expects."""
+    user = auth.require_user(request)
+    sub = actions.load_submission(request, user, submission_id)
+    if not sub["receipt"]:
+        raise actions.Refusal(404, "该报送没有回执")
+    request.app.state.storage.audit("download", user=user, target=str(submission_id),
+                                    ip=_ip(request), detail={"format": "receipt"})
+    return attachment(sub["receipt"].encode("utf-8"), f"{sub['file_name']}.receipt.json",
+                      "application/json")
+
+
+@router.get("/receipt-key.pub")
+def receipt_public_key(request: Request):
+    """The bureau's public key: anyone signed in may check receipts with it."""
+    from selfeval_xl.web import receipts
+
+    auth.require_user(request)
+    return attachment(receipts.public_key_pem(request.app.state.receipt_key),
+                      "bureau.key.pub", "application/x-pem-file")

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from selfeval_xl import __version__
 from selfeval_xl.bureau.preflight import Limits
-from selfeval_xl.web import auth
+from selfeval_xl.web import auth, receipts
 from selfeval_xl.web.storage import Storage
 
 HERE = Path(__file__).parent
@@ -85,8 +85,6 @@ def create_app(settings: Settings) -> FastAPI:
                                        settings.secure_cookies)
     app.state.analyser = Analyser(settings.limits, settings.workers)
     app.state.upload_limiter = anyio.CapacityLimiter(max(1, settings.workers))
-    from selfeval_xl.web import receipts
-
     app.state.receipt_key = receipts.load_or_create_key(settings.data_dir)
     app.state.receipt_signer = receipts.make_signer(app.state.receipt_key)
     templates = Jinja2Templates(directory=str(HERE / "templates"))

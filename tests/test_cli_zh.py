@@ -117,6 +117,8 @@ def test_one_situation_one_message_in_every_command(odd_paths, kind):
 
 def test_other_input_files_get_the_same_sentence(odd_paths):
     missing = odd_paths["missing"]
+    res = _run("collect", str(missing), "-o", str(missing.with_suffix(".xlsx")))
+    assert (res.exit_code, res.output.strip()) == (2, f"错误：找不到文件“{missing}”。")
     for args in (["report", "--data", str(missing)], ["build", "--data", str(missing)],
                  ["report", "--example", "--template", str(missing)]):
         res = _run(*args)

@@ -112,7 +112,7 @@ def verdict_text(rec: dict) -> str:
 
 @main.command("collect")
 @click.argument("inputs", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path), metavar="文件或文件夹...")
+                type=InputFile("文件或文件夹", folder_ok=True))
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               metavar="文件",
               help="汇总工作簿（.xlsx）的路径。")

@@ -149,14 +149,15 @@ class InputFileError(click.ClickException):
     exit_code = 2
 
 
-def input_file_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as an input file (Chinese), or None when it can."""
+def input_file_problem(path: Path, *, folder_ok: bool = False) -> str | None:
+    """Why ``path`` cannot be read as an input file (Chinese), or None when it can.
+    ``folder_ok``: a folder is an input too (collect's inbox)."""
     if not os.path.lexists(path):
         return f"找不到文件“{path}”。"
     if path.is_symlink() and not path.exists():
         return f"“{path}”是指向不存在文件的链接（{os.readlink(path)}）。"
     if path.is_dir():
-        return f"“{path}”是文件夹，不是文件。"
+        return None if folder_ok else f"“{path}”是文件夹，不是文件。"
     if not path.is_file():
         # a named pipe or device: opening it here could wait for ever; the reader refuses
         # it without opening it for reading (READ_FILE_UNREADABLE)
@@ -174,8 +175,9 @@ class InputFile(click.ParamType):
 
     name = "文件"
 
-    def __init__(self, metavar: str = "文件"):
+    def __init__(self, metavar: str = "文件", *, folder_ok: bool = False):
         self.metavar = metavar
+        self.folder_ok = folder_ok
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return self.metavar
@@ -183,7 +185,7 @@ class InputFile(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Path:
         path = Path(value)
-        problem = input_file_problem(path)
+        problem = input_file_problem(path, folder_ok=self.folder_ok)
         if problem:
             raise InputFileError(problem)
         return path

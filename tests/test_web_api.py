@@ -160,7 +160,9 @@ def test_upload_shows_the_same_findings_and_score_as_check(world, built_example)
     html = dept.get(page).text
     assert 'data-cell="支出情况!C5"' in html
     assert "部门整体支出 921.52 万元 ≠ 基本支出 390.73 万元 + 项目支出 620.85 万元 = 1011.58 万元，相差 90.06 万元" in html
-    assert "自评得分 <strong>96.00</strong> 分（优）" in html
+    # The page prints the score as the report and the CLI do (96 分), the verdict in Chinese.
+    assert "自评得分 <strong>96</strong> 分（优）" in html
+    assert '<p class="verdict-label">校验有错误</p>' in html
     data = dept.get("/api" + page).json()
     outcome = pipeline.evaluate_path(built_example)
     assert cells(data["findings"]) == [(f.code, f.sheet, f.cell) for f in outcome.findings]

@@ -110,7 +110,7 @@ def test_department_uploads_checks_downloads_and_submits(browser, site):
     assert finding.locator("td").nth(3).inner_text() == (
         "部门整体支出 921.52 万元 ≠ 基本支出 390.73 万元 + 项目支出 620.85 万元 = "
         "1011.58 万元，相差 90.06 万元")
-    assert page.inner_text("#total").startswith("自评得分 96.00 分（优）")
+    assert page.inner_text("#total").startswith("自评得分 96 分（优）")
     assert page.inner_text("#verdict .verdict-label") == "校验有错误"
     shots = shots_dir(site)
     page.screenshot(path=str(shots / "server-result.png"))

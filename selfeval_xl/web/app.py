@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from selfeval_xl import __version__
 from selfeval_xl.bureau.preflight import Limits
-from selfeval_xl.web import auth, receipts
+from selfeval_xl.web import auth, display, receipts
 from selfeval_xl.web.storage import Storage
 
 HERE = Path(__file__).parent
@@ -89,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.receipt_signer = receipts.make_signer(app.state.receipt_key)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(version=__version__)
+    display.install(templates.env)
     app.state.desk = DeskStore(app.state.storage)
     # The department's pages show the bureau's decisions (status and comment).
     templates.env.globals.update(desk_reviews=app.state.desk.reviews_of,

@@ -77,15 +77,16 @@ def _all_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[list[s
 def test_help_is_chinese_throughout(args):
     res = _run(*args, "--help")
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("用法： selfeval-xl")
+    assert res.output.startswith("用法：selfeval-xl")
     assert "显示本帮助并退出。" in res.output
     assert _english_words(res.output) == [], res.output
 
 
 def test_top_level_help_lists_options_and_commands_in_chinese():
     out = _run("--help").output
-    assert "用法： selfeval-xl [选项] 命令 [参数]..." in out
-    assert "\n选项:\n" in out and "\n命令:\n" in out
+    assert "用法：selfeval-xl [选项] 命令 [参数]..." in out
+    assert "\n选项：\n" in out and "\n命令：\n" in out
+    assert ":\n" not in out  # no heading ends in an ASCII colon
     assert "Options" not in out and "Commands" not in out and "Usage" not in out
 
 
@@ -143,7 +144,7 @@ def test_click_usage_errors_are_chinese():
     res = _run("check")
     assert res.exit_code == 2
     assert res.output.splitlines() == [
-        "用法： selfeval-xl check [选项] 工作簿",
+        "用法：selfeval-xl check [选项] 工作簿",
         "运行“selfeval-xl check --help”查看用法。", "", "错误：缺少参数“工作簿”。"]
     res = _run("check", "--bogus", "x.xlsm")
     assert res.output.splitlines()[-1] == "错误：没有选项“--bogus”。"

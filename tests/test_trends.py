@@ -56,7 +56,7 @@ def test_trends_command(tmp_path):
     database(tmp_path / "db.sqlite").close()
     out = CliRunner().invoke(main, ["trends", "--db", str(tmp_path / "db.sqlite"), "--dept", "甲局"])
     assert out.exit_code == 0, out.output
-    assert out.output == ("甲局\n  2021  88.50 分  良  预算执行率 91.00%  通过\n"
+    assert out.output == ("甲局\n  2021  88.5 分  良  预算执行率 91.00%  通过\n"
                           "  2022  93.25 分  优  预算执行率 97.00%  通过\n")
     out = CliRunner().invoke(main, ["trends", "--db", str(tmp_path / "db.sqlite"), "--json"])
     assert json.loads(out.output)["乙局"] == [

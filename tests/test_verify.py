@@ -203,7 +203,7 @@ def test_cli_exit_codes_and_json(book, ev, tmp_path):
     res = runner.invoke(main, ["verify", str(book)])
     assert res.exit_code == 0
     assert res.output.splitlines()[0] == ("核验结论：通过　惠州市政务服务中心 2022 年度，"
-                                          "自评 96.00 分（优）")
+                                          "自评 96 分（优）")
     with_report(book, ev, score=Decimal("99"))
     res = runner.invoke(main, ["verify", str(book), "--json"])
     data = json.loads(res.output)

@@ -37,6 +37,7 @@ from selfeval_xl.core import deviations
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.core.fingerprint import fingerprint, recorded
 from selfeval_xl.core.money import stored_number
+from selfeval_xl.core.scoring import fmt_score
 
 CENT = Decimal("0.01")
 
@@ -238,9 +239,9 @@ def _judge(rec: dict, result, extra: list[Finding], today: date) -> tuple[object
     rec["errors"] = sum(f.severity is Severity.ERROR for f in findings)
     rec["warnings"] = sum(f.severity is Severity.WARNING for f in findings)
     details = [f"模板版本：{version or '（无）'}",
-               f"得分：按数据重算 {card.total}（{card.grade or '无等级'}）；"
-               + (f"工作簿中 {_cents(stored)}" if stored is not None else "工作簿中无缓存值")
-               + "；" + (f"报告中 {_cents(report_score)}" if report_score is not None
+               f"得分：按数据重算 {fmt_score(card.total)}（{card.grade or '无等级'}）；"
+               + (f"工作簿中 {fmt_score(stored)}" if stored is not None else "工作簿中无缓存值")
+               + "；" + (f"报告中 {fmt_score(report_score)}" if report_score is not None
                         else "报告中无得分")]
     # Only a well-formed fingerprint records a report (0, blank or junk records none), and
     # a matching one shows no accidental edit, nothing more: it is unkeyed, anyone can

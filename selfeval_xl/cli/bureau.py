@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from selfeval_xl.bureau.verify import VERDICTS, VERDICTS_BY_KEY
 from selfeval_xl.cli import main
 from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core.findings import Severity
+from selfeval_xl.core.scoring import fmt_score
 
 # A receipt that does not match the file overrides the verdict's exit status.
 EXIT_RECEIPT = 8
@@ -93,7 +95,7 @@ def verdict_text(rec: dict) -> str:
     if rec.get("dept_name"):
         who = f"　{rec['dept_name']} {rec.get('eval_year') or '?'} 年度"
         if rec.get("score"):
-            who += f"，自评 {rec['score']} 分（{rec.get('grade') or '无等级'}）"
+            who += f"，自评 {fmt_score(Decimal(rec['score']))} 分（{rec.get('grade') or '无等级'}）"
     lines = [f"核验结论：{v.label}{who}", f"  说明：{rec['verdict_reason']}",
              f"  文件：{rec['file_name']}（{rec.get('file_hash') or '无法计算哈希'}）"]
     lines += [f"  {d}" for d in rec.get("details", ())]
@@ -220,6 +222,7 @@ def trends_cmd(db: Path, dept: str | None, as_json: bool) -> None:
             click.echo("  （没有读取到的提交）")
         for p in points:
             rate = "—" if p.exec_rate is None else f"{p.exec_rate * 100:.2f}%"
-            click.echo(f"  {p.year}  {p.score if p.score is not None else '—'} 分"
+            score = '—' if p.score is None else fmt_score(Decimal(str(p.score)))
+            click.echo(f"  {p.year}  {score} 分"
                        f"  {p.grade or '—'}  预算执行率 {rate}  "
                        f"{VERDICTS_BY_KEY[p.verdict].label}")

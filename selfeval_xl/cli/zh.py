@@ -225,7 +225,25 @@ def _metavar(param: click.Parameter) -> str | None:
     return TYPE_METAVARS.get(param.type.name)
 
 
+class ZhFormatter(click.HelpFormatter):
+    """Help laid out in Chinese typography: headings and the usage prefix end in a full-width
+    colon with nothing after it (click writes an ASCII colon and a space outside the texts
+    it lets us translate)."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, gettext("Usage:") if prefix is None else prefix)
+
+
+class ZhContext(click.Context):
+    formatter_class = ZhFormatter
+
+
 class ZhCommand(click.Command):
+    context_class = ZhContext
+
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
@@ -244,6 +262,7 @@ class ZhGroup(click.Group):
     """The top-level group: Chinese usage metavars and click's messages in Chinese."""
 
     command_class = ZhCommand
+    context_class = ZhContext
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("options_metavar", "[选项]")

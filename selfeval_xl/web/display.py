@@ -7,30 +7,27 @@ read a score as every other output writes it (96 分, as the report and the CLI 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from selfeval_xl.bureau.verify import VERDICTS_BY_KEY
+from selfeval_xl.core.money import stored_number
 from selfeval_xl.core.scoring import fmt_result, fmt_score
+
+
+def _shown(value: object, fmt) -> str:
+    """A stored figure through ``fmt``; text that is not a figure as it is, nothing as ""."""
+    number = stored_number(value)
+    if number is not None:
+        return fmt(number)
+    return "" if value is None else str(value)
 
 
 def score_text(value: object) -> str:
     """A stored score ("96.00", 95.5, None) as people read it: "96", "95.5", ""."""
-    if value is None or value == "":
-        return ""
-    try:
-        return fmt_score(Decimal(str(value)))
-    except InvalidOperation:
-        return str(value)
+    return _shown(value, fmt_score)
 
 
 def result_text(value: object) -> str:
     """An indicator's stored score as the score tables print it (4.50), "" when not scored."""
-    if value is None or value == "":
-        return ""
-    try:
-        return fmt_result(Decimal(str(value)))
-    except InvalidOperation:
-        return str(value)
+    return _shown(value, fmt_result)
 
 
 def verdict_text(key: object) -> str:

@@ -38,3 +38,28 @@ def soffice():
             pytest.fail("LibreOffice (soffice) is required in CI but was not found")
         pytest.skip("LibreOffice (soffice) not installed")
     return found
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags for a headless Debian chromium on a machine without network: no background
+# connections (refused here, many at a time), no first-run or component updates.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium (apt ``chromium``, installed by scripts/setup.sh) driven by
+    Playwright; never a downloaded browser build. Skips locally when it is missing, FAILS in
+    CI (CI=true), like the LibreOffice fixture."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("chromium (/usr/bin/chromium) is required in CI but was not found")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()

@@ -11,10 +11,6 @@ otherwise it stays in a temporary folder, so a test run leaves the repository as
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,40 +19,15 @@ from test_web_desk import THIRD, as_dept, import_list, submit_book
 from test_verify import clean_example
 from selfeval_xl.build.builder import build_workbook
 from selfeval_xl.datafile import example
-from web_helpers import ACCOUNTS, BUREAU, DEPT, OTHER_DEPT, PASSWORD, make_app, signed_in
+from web_helpers import ACCOUNTS, BUREAU, DEPT, OTHER_DEPT, PASSWORD, LiveServer, make_app, signed_in
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's chromium. Skips locally when missing, FAILS in CI (as LibreOffice does)."""
-    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("chromium is required in CI but was not found")
-        pytest.skip("chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The service with three departments on the 2022 list, two of them submitted."""
-    import uvicorn
-
     tmp = tmp_path_factory.mktemp("desk-browser")
     app = make_app(tmp, accounts=ACCOUNTS + ((THIRD, THIRD, "dept"),))
     dept, other, bureau = signed_in(app, DEPT), signed_in(app, OTHER_DEPT), signed_in(app, BUREAU)
@@ -67,17 +38,8 @@ def served(tmp_path_factory):
     ids = {"dept": submit_book(dept, tmp / "dept.xlsm"), "other": submit_book(other, tmp / "other.xlsm")}
     assert import_list(bureau, f"部门名称,部门编码,联系人\n{DEPT},101,罗燕君\n{OTHER_DEPT},102,李四\n"
                                f"{THIRD},103,王五\n").status_code == 200
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "ids": ids, "app": app}
-    server.should_exit = True
-    thread.join(10)
+    with LiveServer(app) as url:
+        yield {"url": url, "ids": ids, "app": app}
 
 
 def login(browser, base: str, username: str):
@@ -90,9 +52,9 @@ def login(browser, base: str, username: str):
     return page
 
 
-def test_the_bureau_sees_every_department_and_the_charts(chromium, served, tmp_path):
+def test_the_bureau_sees_every_department_and_the_charts(browser, served, tmp_path):
     base = served["url"]
-    page = login(chromium, base, BUREAU)
+    page = login(browser, base, BUREAU)
     page.click("#nav-desk")
     page.goto(f"{base}/desk?year=2022")
     rows = page.locator("#desk-table tbody tr")
@@ -120,9 +82,9 @@ def test_the_bureau_sees_every_department_and_the_charts(chromium, served, tmp_p
     assert page.locator("#desk-table tbody tr").count() == 1
 
 
-def test_a_department_is_refused_the_desk(chromium, served):
+def test_a_department_is_refused_the_desk(browser, served):
     base = served["url"]
-    page = login(chromium, base, OTHER_DEPT)
+    page = login(browser, base, OTHER_DEPT)
     assert page.locator("#nav-desk").count() == 0
     response = page.goto(f"{base}/desk?year=2022")
     assert response.status == 403
@@ -131,16 +93,16 @@ def test_a_department_is_refused_the_desk(chromium, served):
     assert response.status == 403
 
 
-def test_a_returned_submission_shows_its_comment_on_the_next_visit(chromium, served):
+def test_a_returned_submission_shows_its_comment_on_the_next_visit(browser, served):
     base, sid = served["url"], served["ids"]["dept"]
-    bureau = login(chromium, base, BUREAU)
+    bureau = login(browser, base, BUREAU)
     bureau.goto(f"{base}/desk/submissions/{sid}")
     bureau.check("#decision-returned")
     bureau.fill("#review-comment", "部门整体支出与基本支出、项目支出之和不符，请核对后重新报送")
     bureau.click("#review-submit")
     bureau.wait_for_selector("#reviews")
     assert bureau.inner_text("#review-status") == "退回"
-    dept = login(chromium, base, DEPT)  # the department's next visit
+    dept = login(browser, base, DEPT)  # the department's next visit
     notice = dept.locator(".returned-notice")
     assert notice.count() == 1
     assert "部门整体支出与基本支出、项目支出之和不符，请核对后重新报送" in notice.inner_text()

@@ -44,7 +44,8 @@ def _cfg(**numbering):
 
 def test_default_numbering_is_the_seeds():
     assert report_config.default().numbering == {
-        "tasks": "1.", "goals": "list", "goal_items": "1.", "conclusions": "1."}
+        "tasks": "1.", "goals": "list", "goal_items": "1.", "conclusions": "1.",
+        "expenditure": "1."}
     assert _texts(report_config.default()) == [
         "1.抓好预算。全年收支平衡。一是严控支出。二是加快执行。",
         # a single point is not numbered: "一是" needs a "二是"
@@ -69,6 +70,24 @@ def test_goal_layouts():
         "一是完成年度预算执行。二是提升服务满意度。"]
     assert _texts(_cfg(goals="paragraph"), title=title) == [
         "完成年度预算执行。提升服务满意度。"]
+
+
+EXPENDITURE = "部门整体支出情况（以决算数为统计口径）"
+
+
+@pytest.mark.parametrize("style, numbers", [
+    (None, ["1.", "2."]),  # the default is the seed's
+    ("1.", ["1.", "2."]),
+    ("1、", ["1、", "2、"]),
+    ("（1）", ["（1）", "（2）"]),
+])
+def test_expenditure_numbering_style(style, numbers):
+    cfg = _cfg() if style is None else _cfg(expenditure=style)
+    assert _texts(cfg, title=EXPENDITURE) == [
+        "2022年我中心预算支出为：总的支出为921.52万元，其中：",
+        f"{numbers[0]}一般公共预算实际支出为921.52万元；",
+        f"{numbers[1]}基本支出390.73万元，其中人员经费355.99万元，公用经费34.74万元；"
+        "项目支出620.85万元。"]
 
 
 def test_a_single_goal_task_or_conclusion_is_not_numbered():
@@ -105,6 +124,9 @@ def test_bad_numbering_values_are_refused():
         _cfg(tasks="一、")
     with pytest.raises(report_config.ConfigError, match="numbering.goals“table”不受支持"):
         _cfg(goals="table")
+    with pytest.raises(report_config.ConfigError) as info:
+        _cfg(expenditure="一、")
+    assert str(info.value) == "模板 numbering.expenditure“一、”不受支持，可用：1.、1、、（1）"
 
 
 def test_report_with_a_misspelt_template_writes_nothing(tmp_path):

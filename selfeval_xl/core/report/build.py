@@ -156,10 +156,10 @@ def _expenditure(c: _Ctx) -> list[Block]:
     if not items:
         return [Paragraph(c.fmt(w["lead_alone"], total=total))]
     out: list[Block] = [Paragraph(c.fmt(w["lead"], total=total))]
-    last = len(items)
+    last, style = len(items), c.cfg.numbering["expenditure"]
     for i, item in enumerate(items, start=1):
         end = w["item_end"] if i == last else w["item_separator"]
-        out.append(NumberedPoint(f"{i}.", item + end))
+        out.append(NumberedPoint(config_mod.item_number(style, i), item + end))
     return out
 
 

@@ -33,12 +33,16 @@ CONTENT_KINDS = (
     "scores_table",
 )
 
-# How the officer's lists are numbered (``numbering`` in the template). Item styles put
+# How the report's lists are numbered (``numbering`` in the template). Item styles put
 # the number before each paragraph; goal layouts say whether goals are a numbered list,
-# 一是/二是 points in one paragraph, or one plain paragraph. A single item is never numbered.
+# 一是/二是 points in one paragraph, or one plain paragraph. A single officer's item is
+# never numbered; the expenditure items are the tool's own sentence and always are.
 ITEM_STYLES = ("1.", "1、", "（1）")
 GOAL_LAYOUTS = ("list", "points", "paragraph")
-DEFAULT_NUMBERING = {"tasks": "1.", "goals": "list", "goal_items": "1.", "conclusions": "1."}
+DEFAULT_NUMBERING = {"tasks": "1.", "goals": "list", "goal_items": "1.", "conclusions": "1.",
+                     "expenditure": "1."}
+# The numbering keys whose value is an item style.
+ITEM_STYLE_KEYS = ("tasks", "goal_items", "conclusions", "expenditure")
 
 # Every key a template may hold, as the default template's shape: a dict lists its keys,
 # a list of dicts describes its items; keys starting with "_" are comments.
@@ -194,7 +198,7 @@ def _numbering(d: Any) -> dict:
         raise ConfigError("模板 numbering 应为对象")
     out = dict(DEFAULT_NUMBERING)
     out.update(d)
-    for key in ("tasks", "goal_items", "conclusions"):
+    for key in ITEM_STYLE_KEYS:
         if out[key] not in ITEM_STYLES:
             raise ConfigError(f"模板 numbering.{key}“{out[key]}”不受支持，"
                               f"可用：{'、'.join(ITEM_STYLES)}")

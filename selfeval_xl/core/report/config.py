@@ -303,29 +303,61 @@ def load(path: str | Path | None = None) -> ReportConfig:
 
 
 STORED = "工作簿“使用说明”C27（report_template）"
+# Excel keeps at most 32,767 characters in a cell, counted in UTF-16 units (a character
+# outside the Basic Multilingual Plane counts twice); a longer text is cut when the
+# workbook is opened or the cell is typed into.
+CELL_LIMIT = 32767
+_RESTORE = "请用 selfeval-xl report 工作簿 --template 模板文件 重新保存模板。"
+
+
+def cell_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it against :data:`CELL_LIMIT`."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def from_stored(text: object) -> ReportConfig | None:
     """The template a workbook carries (the ``report_template`` cell), validated; None when
     the cell is blank (the built-in template applies).
 
+    A text longer than a cell may hold is refused even when it parses: Excel would cut it,
+    and the button would then make another report than the command line.
+
     Raises:
-        ConfigError: the stored text is not a valid template (message names the cell).
+        ConfigError: the stored text is too long, cut at the cell limit, or not a valid
+            template (message names the cell).
     """
     if not isinstance(text, str) or not text.strip():
         return None
+    n = cell_length(text)
+    if n > CELL_LIMIT:
+        raise ConfigError(f"报告模板“{STORED}”有 {n:,} 个字符，超过 Excel 单元格最多 "
+                          f"{CELL_LIMIT:,} 个字符的上限，Excel 会截断它；{_RESTORE}")
     try:
         d = json.loads(text)
     except json.JSONDecodeError as exc:
+        if n == CELL_LIMIT:  # cut where Excel cuts: say so rather than point at a comma
+            raise ConfigError(f"报告模板“{STORED}”正好 {CELL_LIMIT:,} 个字符（Excel 单元格的上限）"
+                              f"且不是完整的 JSON，已被截断；{_RESTORE}") from None
         raise ConfigError(f"报告模板“{STORED}”不是有效的 JSON，{syntax_message(exc)}。") from None
     return from_dict(d, source=STORED)
 
 
 def stored_text(path: str | Path) -> str:
-    """A template file as the workbook stores it: validated, compact JSON."""
+    """A template file as the workbook stores it: validated, compact JSON that fits a cell.
+
+    Raises:
+        ConfigError: a bad template, or one too long for a cell even as compact JSON
+            (checked before anything is written).
+    """
     load(path)  # refuses a bad template before anything is written
     d = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    n = cell_length(text)
+    if n > CELL_LIMIT:
+        raise ConfigError(f"报告模板“{path}”存入工作簿需要 {n:,} 个字符（已去掉缩进和换行），"
+                          f"超过 Excel 单元格最多 {CELL_LIMIT:,} 个字符的上限；请精简模板"
+                          "（例如删去以 _ 开头的说明、缩短固定文字）后重试。未生成任何文件。")
+    return text
 
 
 def default() -> ReportConfig:

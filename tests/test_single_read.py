@@ -147,6 +147,11 @@ CELLS = {  # the cells of a hand-written sheet, every kind of value a cell can h
     "O1": '<c r="O1" s="{plain}"><v>-2.25</v></c>',
     "P1": '<c r="P1" t="s"><v>x</v></c>',
     "R1": '<c t="n"><v>7</v></c>',  # no reference: the column after the previous cell
+    # a styled blank (skipped unread), then cells whose column is the one after it
+    "T1": '<c r="T1" s="3"/>',
+    "U1": '<c t="n"><v>8</v></c>',
+    "V1": '<c r="v1"><v>9</v></c>',  # not an A1 reference: also the next column
+    "X1": '<c r="X1" t="s"/><c r="Y1"/><c><v>10</v></c>',  # two blanks, then Z1
     "A2": '<c r="A2" s="3"/>',
 }
 
@@ -165,7 +170,8 @@ def test_inline_cell_decoding_equals_the_general_path(book):
     col = 0
     for c in root.iter(f"{{{NS}}}c"):
         ref = c.get("r")
-        col = ooxml_cells._column_of(ref) if ref else col + 1
+        found = ooxml_cells._column_of(ref) if ref else None
+        col = found if found is not None else col + 1
         if len(c):
             value = src._cell_value(c, f"{{{NS}}}")
             if value is not None:
@@ -182,6 +188,8 @@ def test_inline_cell_decoding_equals_the_general_path(book):
     assert cells[(1, 11)] == "内联" and cells[(1, 13)] == "公式文本"
     assert cells[(1, 14)] == Uncached("A1") and cells[(1, 15)] == -2.25
     assert cells[(1, 17)] == 7
+    # after a blank cell the sheet loop never looked at: its column still counts
+    assert cells[(1, 21)] == 8 and cells[(1, 22)] == 9 and cells[(1, 26)] == 10
     # J1's stored result counts unless the whole file was never calculated
     assert cells[(1, 10)] == (Uncached("1+1") if src.calc_stale else 2)
     assert (1, 12) not in cells  # <v/>: no stored value

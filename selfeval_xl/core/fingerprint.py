@@ -51,6 +51,33 @@ def _canonical(obj: object) -> object:
     return obj
 
 
+# The last evaluation's parts (basics, expenditure, the tuples of items) and their
+# canonical forms. The bureau fingerprints each file twice: the data, and the data with
+# who filled it in left out (core.deviations.content_digest), a copy that shares every
+# part but basics. The model is frozen all the way down (frozen dataclasses, tuples), so
+# a part that is the very same object has the same canonical form; holding the objects
+# here keeps their ids from being reused.
+_last_parts: dict[str, tuple[object, object]] = {}
+
+
+def _canonical_parts(ev: Evaluation) -> dict:
+    """``_canonical(ev)``, reusing the canonical form of every part shared with the last
+    evaluation fingerprinted."""
+    global _last_parts
+    names = _FIELD_NAMES.get(type(ev))
+    if names is None:
+        names = _FIELD_NAMES[type(ev)] = tuple(f.name for f in fields(ev))
+    data, parts = {}, {}
+    for name in names:
+        value = getattr(ev, name)
+        last = _last_parts.get(name)
+        canonical = last[1] if last is not None and last[0] is value else _canonical(value)
+        data[name] = canonical
+        parts[name] = (value, canonical)
+    _last_parts = parts
+    return data
+
+
 _RECORDED = re.compile(r"sha256:[0-9a-f]{64}")
 
 
@@ -71,7 +98,7 @@ def fingerprint(ev: Evaluation) -> str:
     Only the officer's inputs enter it: formatting, formulas, scores and status cells
     do not, so re-saving a workbook or pressing 计算得分 leaves it unchanged.
     """
-    data = _canonical(ev)
+    data = _canonical_parts(ev)
     if not data.get("extra_sections"):  # added later: a workbook without any keeps its print
         data.pop("extra_sections", None)
     canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,

@@ -45,6 +45,19 @@ def _column_of(ref: str) -> int | None:
     return col
 
 
+def _row_columns(row: Element) -> list[int]:
+    """The column of every cell of ``row``: its reference's, or for a cell without a usable
+    one, the column after the previous cell's (blank cells included)."""
+    cols = []
+    col_no = 0
+    for c in row:
+        ref = c.get("r")
+        col = _column_of(ref) if ref else None
+        col_no = col if col is not None else col_no + 1
+        cols.append(col_no)
+    return cols
+
+
 @contextmanager
 def malformed(part: str):
     """Junk where a number belongs (r="abc", numFmtId="x") is a broken part, not a crash."""
@@ -133,21 +146,33 @@ class SheetCells:
         number = self._number
         tag_v = ns + "v"
         strings: list[str] | None = None
+        letters_of = _LETTERS.get
         for row in data if data is not None else ():
             row_no = int(row.get("r") or row_no + 1)
             if row_no > MAX_SHEET_ROWS:
                 self.rows_cut.add(self._parsing)
                 break
-            col_no = 0
-            for c in row:
-                ref = c.get("r")
-                col = _column_of(ref) if ref else None
-                col_no = col if col is not None else col_no + 1
+            columns = None  # the whole row's, worked out only when a cell needs them
+            for i, c in enumerate(row):
                 # A cell without children (no <v>, <f> or <is>) is blank, whatever its
-                # type or style: most cells of a template are such styled blanks.
+                # type or style: most cells of a template are such styled blanks. Its
+                # reference is not even looked at: only a later cell without a usable
+                # reference needs it (the column after the previous cell), and that
+                # rare cell has the row's columns worked out, once per row.
                 n = len(c)
                 if not n:
                     continue
+                ref = c.get("r")
+                col = None
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    col = letters_of(letters) if len(letters) < len(ref) else None
+                    if col is None:
+                        col = _column_of(ref)
+                if col is None:
+                    if columns is None:
+                        columns = _row_columns(row)
+                    col = columns[i]
                 v = c[0]
                 if n == 1 and v.tag == tag_v and v.text is not None:
                     kind = c.get("t")
@@ -165,7 +190,7 @@ class SheetCells:
                 else:
                     value = cell_value(c, ns)
                 if value is not None:
-                    cells[(row_no, col_no)] = value
+                    cells[(row_no, col)] = value
                     if row_no > max_row:
                         max_row = row_no
         return max_row

@@ -117,6 +117,11 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
+# The kinds of input (fields and table columns) that hold numbers: amounts, weights, rates,
+# counts, years. A number typed as text in one of them is replaced by the number at
+# write-back (write/text_numbers.py); text kinds are never touched.
+NUMERIC_KINDS = frozenset({"int", "year", "money", "number", "percent"})
+
 
 # --- formula (output) cells --------------------------------------------------------------
 

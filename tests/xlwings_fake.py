@@ -4,7 +4,9 @@ It behaves as xlwings does where that matters to the code under test: numbers co
 as floats, error cells as None unless ``err_to_str``, one cell as a scalar and one row or
 column as a flat list unless ``ndim`` says otherwise, a scalar written to a block fills
 it, ``add_note`` refuses a cell that has one. Formula cells show the value cached in the
-file (what Excel showed when it last saved it). Formats, merges, links and row heights
+file (what Excel showed when it last saved it). Sheet protection is kept as Excel keeps it:
+on a protected sheet a value cannot go into a locked cell, and notes cannot be added,
+edited or deleted where the sheet protects its objects (``ws.protection.objects``). Formats, merges, links and row heights
 are recorded, not rendered. ``FakeBook.calls`` logs every write, for assertions.
 """
 
@@ -189,6 +191,14 @@ class FakeTable:
         self.sheet.book.calls.append(("table.resize", self.name, ref))
 
 
+class Protected(Exception):
+    """What Excel raises (a COM error) for a change the sheet's protection forbids."""
+
+
+def _objects_protected(sheet: "FakeSheet") -> bool:
+    return bool(sheet.ws.protection.sheet and sheet.ws.protection.objects)
+
+
 class FakeNote:
     def __init__(self, cell: "FakeRange") -> None:
         self.cell = cell
@@ -197,11 +207,20 @@ class FakeNote:
     def text(self) -> str:
         return self.cell._cell().comment.text
 
+    @text.setter
+    def text(self, value: str) -> None:
+        if _objects_protected(self.cell.sheet):
+            raise Protected("the sheet protects its objects")
+        self.cell._cell().comment.text = value
+        self.cell.sheet.book.calls.append(("note.text", self.cell.sheet.name, self.cell.address))
+
     @property
     def location(self) -> "FakeRange":
         return self.cell
 
     def delete(self) -> None:
+        if _objects_protected(self.cell.sheet):
+            raise Protected("the sheet protects its objects")
         self.cell._cell().comment = None
         self.cell.sheet.book.calls.append(("note.delete", self.cell.sheet.name, self.cell.address))
 
@@ -303,6 +322,11 @@ class FakeRange:
             rows = [list(r) for r in data] if data and isinstance(data[0], (list, tuple)) else [list(data)]
         else:
             rows = [[data] * self.shape[1] for _ in range(self.shape[0])]
+        if self.sheet.ws.protection.sheet:
+            for i, row in enumerate(rows):
+                for j, _ in enumerate(row):
+                    if self.sheet.ws.cell(self.r1 + i, self.c1 + j).protection.locked:
+                        raise Protected(f"{self.sheet.name}: a locked cell on a protected sheet")
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 r, c = self.r1 + i, self.c1 + j
@@ -374,6 +398,12 @@ class FakeRange:
         self.sheet.book.calls.append(("merge", self.sheet.name, self.address))
 
     @property
+    def formula(self) -> str:
+        """As Excel gives it: the formula, or a constant as its text."""
+        v = self._cell().value
+        return "" if v is None else str(v) if not hasattr(v, "text") else "=" + str(v.text)
+
+    @property
     def note(self) -> FakeNote | None:
         return FakeNote(self) if self._cell().comment is not None else None
 
@@ -382,6 +412,8 @@ class FakeRange:
             raise ValueError("A note can only be added to a single cell")
         if self.note is not None:
             raise ValueError("This cell already has a note")
+        if _objects_protected(self.sheet):
+            raise Protected("the sheet protects its objects")
         self._cell().comment = Comment(text, "selfeval-xl")
         self.sheet.book.calls.append(("add_note", self.sheet.name, self.address))
         return FakeNote(self)

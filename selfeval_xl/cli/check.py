@@ -119,7 +119,8 @@ def check_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
         from selfeval_xl.write.workbook_writer import status_now
 
         _write_back(book, force=force, findings=findings, status={
-            "status_checked_at": status_now(), "status_check_summary": summary(findings)})
+            "status_checked_at": status_now(), "status_check_summary": summary(findings)},
+            text_numbers=outcome.read.text_numbers)
     if not outcome.readable:
         sys.exit(EXIT_UNREADABLE)
     if has_errors(findings):
@@ -132,8 +133,9 @@ def _write_back(book: Path, force: bool = False, **results) -> None:
 
     if book.suffix.lower() == ".json":
         raise click.UsageError("--write 只能用于工作簿（.xlsm/.xlsx），不能用于数据文件")
+    replaced: list = []
     try:
-        backup = write_results(book, force=force, **results)
+        backup = write_results(book, force=force, replaced=replaced, **results)
     except WorkbookWriteError as exc:
         click.echo(f"未能写入工作簿：{exc}", err=True)
         sys.exit(EXIT_UNREADABLE)
@@ -142,6 +144,16 @@ def _write_back(book: Path, force: bool = False, **results) -> None:
         sys.exit(EXIT_UNREADABLE)
     click.echo(f"已写入工作簿：{book}" + (f"（原版本备份：{backup}）" if backup else "（无变化）"),
                err=True)
+    for line in replaced_lines(replaced):
+        click.echo(line, err=True)
+
+
+def replaced_lines(replaced: list) -> list[str]:
+    """One line per number typed as text that the write-back replaced (write/text_numbers.py)."""
+    from selfeval_xl.write.text_numbers import shown_number
+
+    return [f"{t.sheet}!{t.cell}：文本“{t.text}”已改为数字 {shown_number(t)}，原文字保存在该单元格的批注中"
+            for t in replaced]
 
 
 # --- score -----------------------------------------------------------------------------------
@@ -228,7 +240,8 @@ def score_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
     if write:
         from selfeval_xl.write.workbook_writer import status_now
 
-        _write_back(book, force=force, scorecard=card, status={"status_scored_at": status_now()})
+        _write_back(book, force=force, scorecard=card, status={"status_scored_at": status_now()},
+                    text_numbers=outcome.read.text_numbers)
     if as_json:
         click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
         return

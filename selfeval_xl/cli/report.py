@@ -53,6 +53,8 @@ class ReportRun:
         skipped: format → why it was not produced (Chinese).
         backup: the workbook's backup when the sheet was written.
         notes: things the officer should know (Chinese), e.g. the example was used as data.
+        text_numbers: the numbers typed as text the reader understood (the sheet's
+            write-back replaces them: write/text_numbers.py).
     """
 
     source_kind: str
@@ -64,6 +66,7 @@ class ReportRun:
     skipped: dict[str, str] = field(default_factory=dict)
     backup: Path | None = None
     notes: list[str] = field(default_factory=list)
+    text_numbers: list = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -184,7 +187,8 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
     out_dir = Path(out_dir) if out_dir else (source.parent if source else Path("."))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = (source.stem if source else "example-huizhou-2022") + REPORT_SUFFIX
-    run = ReportRun(kind, source, doc, findings, scorecard, notes=notes)
+    run = ReportRun(kind, source, doc, findings, scorecard, notes=notes,
+                    text_numbers=list(outcome.read.text_numbers))
     _write_outputs(run, ev, out_dir, stem, formats, step, force, stored)
     return run
 
@@ -243,16 +247,24 @@ def _write_sheet(run: ReportRun, ev: Evaluation, step, force: bool = False,
     }
     if stored is not None:
         status["report_template"] = stored
+    replaced: list = []
     with step("写入工作簿的“自评报告”工作表"):
         try:
             run.backup = write_results(run.source, report_doc=run.document,
                                        findings=run.findings, scorecard=run.scorecard,
-                                       status=status, force=force)
+                                       status=status, force=force,
+                                       text_numbers=run.text_numbers, replaced=replaced)
         except (WorkbookWriteError, OSError) as exc:
             # The writer leaves the file unchanged on failure; the other formats stand.
             run.skipped["sheet"] = f"未能写入工作簿（文件未改动）：{exc}"
             return
     run.outputs["sheet"] = run.source
+    if replaced:
+        from selfeval_xl.cli.check import replaced_lines
+        from selfeval_xl.write.text_numbers import findings_after
+
+        run.findings = findings_after(run.findings, replaced)
+        run.notes.extend(replaced_lines(replaced))
 
 
 # --- command line --------------------------------------------------------------------------

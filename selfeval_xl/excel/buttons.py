@@ -86,31 +86,52 @@ def analyse(book: Any) -> Any:
     return pipeline.evaluate(reader.read_source(XlwingsSource(book)), today=date.today())
 
 
+def replace_text_numbers(writer: XlwingsWriter, outcome: Any) -> tuple[list, Any]:
+    """Numbers typed as text become numbers (text kept in the note), as every write-back
+    does (write/text_numbers.py); returns (replaced, the findings as they now stand)."""
+    from selfeval_xl.write.text_numbers import findings_after
+
+    replaced = writer.replace_text_numbers(getattr(outcome.read, "text_numbers", None) or [])
+    return replaced, findings_after(outcome.findings, replaced)
+
+
+def replaced_line(replaced: list) -> str:
+    """The message box's line about them ("" when there were none)."""
+    if not replaced:
+        return ""
+    cells = "、".join(f"{t.sheet}!{t.cell}" for t in replaced[:5])
+    more = f"等 {len(replaced)} 处" if len(replaced) > 5 else ""
+    return f"\n{cells}{more}填写为文字的数字已改为数字，原文字保存在单元格批注中。"
+
+
 def check_book(book: Any, *, now: datetime | None = None) -> str:
     """校验数据: refill 校验结果, renew the notes on cells in error, update the status."""
-    findings = analyse(book).findings
     writer = XlwingsWriter(book)
+    replaced, findings = replace_text_numbers(writer, analyse(book))
     writer.write_findings(findings)
     writer.clear_marks()
     writer.mark(findings)
     line = summary(findings)
     writer.write_status({"status_checked_at": now or status_now(), "status_check_summary": line})
-    return f"校验完成：{line}。" + ("详见“校验结果”工作表。" if findings else "")
+    return (f"校验完成：{line}。" + ("详见“校验结果”工作表。" if findings else "")
+            + replaced_line(replaced))
 
 
 def score_book(book: Any, *, now: datetime | None = None) -> str:
     """计算得分: 校核得分/得分说明 beside the native formulas, the status, the total."""
     from selfeval_xl.core import scoring
 
-    scorecard = analyse(book).scorecard
+    outcome = analyse(book)
+    scorecard = outcome.scorecard
     writer = XlwingsWriter(book)
+    replaced, _ = replace_text_numbers(writer, outcome)
     writer.write_scores(scorecard)
     if PY_TOTAL_NAME in writer.names():
         writer.write_total(PY_TOTAL_NAME, scorecard.total)
     writer.write_status({"status_scored_at": now or status_now()})
     grade = f"（{scorecard.grade}）" if scorecard.grade else ""
     return (f"计算完成：自评得分 {scoring.fmt_score(scorecard.total)} 分{grade}，"
-            f"分值合计 {scoring.fmt_score(scorecard.weight_total)}。")
+            f"分值合计 {scoring.fmt_score(scorecard.weight_total)}。" + replaced_line(replaced))
 
 
 def report_book(book: Any, *, now: datetime | None = None) -> str:
@@ -156,6 +177,7 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
     status = {"status_report_at": now or status_now(), "report_fingerprint": fingerprint(ev),
               "report_score": scorecard.total}
     writer = XlwingsWriter(book)
+    replaced, findings = replace_text_numbers(writer, outcome)
     writer.write_findings(findings)
     writer.clear_marks()
     writer.mark(findings)
@@ -166,7 +188,8 @@ def report_book(book: Any, *, now: datetime | None = None) -> str:
     head = f"报告已生成（自评 {scoring.fmt_score(scorecard.total)} 分）。"
     if errors:
         head += f"数据还有 {errors} 项错误，报告首页列出了这些错误。"
-    return "\n".join([head, *lines, "“自评报告”工作表已更新；请保存工作簿。"])
+    return "\n".join([head, *lines, "“自评报告”工作表已更新；请保存工作簿。"]) \
+        + replaced_line(replaced)
 
 
 # --- helpers -------------------------------------------------------------------------------

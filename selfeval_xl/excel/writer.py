@@ -10,7 +10,10 @@ What is written, and nothing else (never a value the officer typed):
 - the status block (the layout's formula-less outputs on 使用说明);
 - the 自评报告 sheet, laid out by the same code as the file writer
   (:func:`selfeval_xl.write.render_sheet.render`, here drawing onto a recorder that is
-  then applied to the live sheet), so Excel and the command line show the same page.
+  then applied to the live sheet), so Excel and the command line show the same page;
+- numbers the officer typed as text ("77.40万元") that the reader understood: the number
+  replaces the text, the text is kept in the cell's note (the rules of
+  :mod:`selfeval_xl.write.text_numbers`, the same as the file writer's).
 
 Everything is found through defined names, table names and header texts, as the reader
 does. The module never imports xlwings: it is handed a Book (or the tests' fake of one).
@@ -25,12 +28,14 @@ from typing import Any
 
 from selfeval_xl import layout
 from selfeval_xl.write import render_sheet
+from selfeval_xl.write import text_numbers as tn_rules
 from selfeval_xl.a1 import col_index, split_ref
 from selfeval_xl.core.findings import Finding, Severity
 from selfeval_xl.excel.source import plain
 
-# Every note this tool writes starts with this; only such notes are ever removed.
-MARK = "【自评校验】"
+# Every note of a finding starts with this; only such notes are ever removed (the notes
+# that keep a replaced text start otherwise: write/text_numbers.py).
+MARK = tn_rules.MARK
 MARKED = (Severity.ERROR, Severity.WARNING)
 # Excel parses a string written to a cell as if typed ("2026-03-01 09:30" becomes a date,
 # "=..." a formula). On the unprotected output sheets the cells get the text format first;
@@ -208,6 +213,77 @@ class XlwingsWriter:
                 continue
             written += 1
         return written
+
+    # --- numbers typed as text ---------------------------------------------------------------
+
+    def replace_text_numbers(self, text_numbers: list) -> list:
+        """Replace each number typed as text (the reader's ``text_numbers``) by its number,
+        keeping the text in the cell's note; returns the TextNumbers replaced.
+
+        A cell is replaced only when it is an input cell of a numeric kind and still holds
+        exactly that text (not a formula). The note is written first; a cell Excel refuses a
+        note or a value (sheet protection) keeps its text and its note as they were.
+        """
+        if not text_numbers:
+            return []
+        numeric = tn_rules.numeric_input_cells(self._name_places(), self._table_places())
+        replaced = []
+        for tn in tn_rules.candidates(text_numbers, text_numbers, numeric):
+            if tn.sheet not in self._sheet_names():
+                continue
+            rng = self.book.sheets[tn.sheet].range(tn.cell)
+            formula = getattr(rng, "formula", None)
+            if rng.value != tn.text or (isinstance(formula, str) and formula.startswith("=")):
+                continue  # changed since it was read
+            if self._replace(rng, tn):
+                replaced.append(tn)
+        return replaced
+
+    @staticmethod
+    def _replace(rng: Any, tn: Any) -> bool:
+        note = rng.note
+        before = note.text if note is not None else None
+        text = tn_rules.merged_note(before, tn_rules.note_line(tn))
+        try:
+            if text is not None:
+                if note is not None:
+                    note.text = text  # the officer's note stays (author, box, size)
+                else:
+                    rng.add_note(text)
+        except Exception:  # noqa: BLE001 - a protected object: leave the cell as typed
+            return False
+        try:
+            rng.value = float(tn.value)
+        except Exception:  # noqa: BLE001 - a locked cell: put the note back as it was
+            try:
+                if text is not None and before is not None:
+                    rng.note.text = before
+                elif text is not None:
+                    rng.note.delete()
+            except Exception:  # noqa: BLE001 - nothing more can be done; the text stays
+                pass
+            return False
+        return True
+
+    def _name_places(self) -> dict[str, tuple[str, str]]:
+        out = {}
+        for f in layout.FIELDS:
+            n = self.names().get(f.name.lower())
+            if n is None or f.kind not in tn_rules.NUMERIC_KINDS:
+                continue
+            rng = n.refers_to_range
+            out[f.name] = (rng.sheet.name, _first_cell(rng.address))
+        return out
+
+    def _table_places(self) -> dict[str, tuple[str, str, list[str]]]:
+        out = {}
+        for sheet in self.book.sheets:
+            for table in sheet.tables:
+                if table.name in layout.TABLES_BY_NAME:
+                    headers = [str(h or "").strip()
+                               for h in table.header_row_range.options(ndim=1).value]
+                    out[table.name] = (sheet.name, table.range.address.replace("$", ""), headers)
+        return out
 
     # --- scores -------------------------------------------------------------------------------
 

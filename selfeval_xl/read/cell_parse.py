@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -58,6 +61,47 @@ class Where:
         place that shows a message shows them beside it (the notice prints
         "支出情况!C5：…"), so the message itself must not repeat them."""
         return f"“{self.label}”" if self.label else "该单元格"
+
+
+@dataclass(frozen=True)
+class TextNumber:
+    """A number the officer typed as text that was read without ambiguity
+    (a READ_NORMALISED_NUMBER cell): the write-backs replace the text with ``value``.
+
+    Attributes:
+        sheet, cell: where it is.
+        text: the cell's text exactly as stored (spaces and full-width characters kept).
+        value: the number the reader used (a 90% rate as 0.9, "1,234.5万" as 1234.5).
+        unit: the cell's unit when it has one ("万元"), for the note.
+    """
+
+    sheet: str
+    cell: str
+    text: str
+    value: Decimal
+    unit: str = ""
+
+
+# The reader collects every TextNumber of one read here (read.reader sets it for the length
+# of a read); outside a read nothing is collected.
+_TEXT_NUMBERS: ContextVar[list[TextNumber] | None] = ContextVar("text_numbers", default=None)
+
+
+@contextmanager
+def collecting_text_numbers() -> Iterator[list[TextNumber]]:
+    """Collect the :class:`TextNumber` of every cell parsed inside the ``with``."""
+    found: list[TextNumber] = []
+    token = _TEXT_NUMBERS.set(found)
+    try:
+        yield found
+    finally:
+        _TEXT_NUMBERS.reset(token)
+
+
+def _text_number(where: Where, text: str, value: Decimal, unit: str = "") -> None:
+    found = _TEXT_NUMBERS.get()
+    if found is not None:
+        found.append(TextNumber(where.sheet, where.cell, text, value, unit))
 
 
 def shown(raw: object) -> str:
@@ -194,6 +238,7 @@ def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = Fals
         if not raw.is_finite() or _out_of_range(raw, raw, where, findings):
             return None, findings
         return normal_decimal(raw), findings
+    typed = raw if isinstance(raw, str) else None  # the cell's text, exactly as stored
     text_percent = False
     if keep_percent and isinstance(raw, str):
         norm = unicodedata.normalize("NFKC", raw).strip()
@@ -216,6 +261,8 @@ def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = Fals
     notes = list(parsed.notes) + (["已去掉百分号（本栏单位为 %）"] if text_percent else [])
     if notes or isinstance(raw, str):
         original = raw + "%" if text_percent else raw
+        if typed is not None:
+            _text_number(where, typed, value, unit)
         findings.append(where.finding(
             "READ_NORMALISED_NUMBER", Severity.WARNING,
             f"{where.text}填写为文本“{shown(original)}”，已按 {_plain(value)}{unit_text}读取："
@@ -238,6 +285,7 @@ def as_int(raw: object, where: Where, *, zero_words: bool = False) -> tuple[int 
             findings.append(where.finding(
                 "READ_NORMALISED_NUMBER", Severity.WARNING,
                 f"{where.text}填写为“{text}”，已按 0 读取。建议直接填写数字 0。"))
+            _text_number(where, raw, Decimal(0))
             return 0, findings
         for suffix in _INT_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
@@ -258,6 +306,7 @@ def as_int(raw: object, where: Where, *, zero_words: bool = False) -> tuple[int 
     if _out_of_range(original, value, where, findings):
         return None, findings
     if isinstance(original, str):
+        _text_number(where, original, Decimal(int(value)))
         findings.append(where.finding(
             "READ_NORMALISED_NUMBER", Severity.WARNING,
             f"{where.text}填写为文本“{shown(original)}”，已按 {int(value)} 读取。建议直接填写数字。"))

@@ -106,12 +106,23 @@ class Package:
         return parse_xml(self.get(name))
 
     def put(self, name: str, data: bytes) -> None:
-        """Replace an existing part (we never add or remove parts)."""
+        """Replace an existing part (parts are never removed; new ones come by :meth:`add`)."""
         if name not in self.data:
             raise PackageError(f"工作簿缺少部件 {name}。")
         if data != self.data[name]:
             self.data[name] = data
             self.changed.add(name)
+
+    def add(self, name: str, data: bytes) -> None:
+        """A new part at the end of the zip (a sheet's first notes: comments, VML, rels);
+        it must not exist yet."""
+        if name in self.data:
+            raise PackageError(f"工作簿已有部件 {name}。")
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self.infos.append(info)
+        self.data[name] = data
+        self.changed.add(name)
 
     def to_bytes(self) -> bytes:
         """The zip again: same entry order and metadata; unchanged entries byte-identical."""

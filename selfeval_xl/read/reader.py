@@ -53,12 +53,16 @@ class ReadResult:
             ``calc_stale`` (the file was written by a program and never recalculated, so
             no formula result in it is trustworthy: all of them are read as None),
             and for files ``path``, ``size``, ``sha256``.
+        text_numbers: every number typed as text that was read without ambiguity (one per
+            READ_NORMALISED_NUMBER cell, with its exact text and the value read): what the
+            write-backs replace with numbers (docs/writing.md).
     """
 
     evaluation: Evaluation
     findings: list[Finding]
     locator: Locator = field(default_factory=Locator)
     meta: dict = field(default_factory=dict)
+    text_numbers: list[cp.TextNumber] = field(default_factory=list)
 
 
 def read(path: str | Path) -> ReadResult:
@@ -96,8 +100,10 @@ def read_source(source: BookSource) -> ReadResult:
     """Read from any :class:`BookSource` (a file, or Excel through xlwings). Never raises
     for anything in the workbook; :class:`MemoryError` is passed on to the caller."""
     try:
-        with _no_cyclic_gc():
-            return _Reader(source).run()
+        with _no_cyclic_gc(), cp.collecting_text_numbers() as text_numbers:
+            result = _Reader(source).run()
+            result.text_numbers = list(text_numbers) if result.meta.get("readable") else []
+            return result
     except BookError as exc:  # a part parsed lazily (a sheet) turned out broken or hostile
         return _unreadable(exc.code, exc.message)
     except MemoryError:

@@ -78,8 +78,11 @@ def render_job(item: tuple[str, str, str, Limits]) -> bytes:
         shutil.copyfile(path, copy)
         status = {"status_report_at": status_now(), "report_fingerprint": fingerprint(
             outcome.evaluation), "report_score": outcome.scorecard.total}
+        # Numbers typed as text become numbers (text kept in the note) in the copy too,
+        # so its own formulas show figures, not #VALUE! (write/text_numbers.py).
         write_results(copy, report_doc=doc, findings=outcome.findings,
-                      scorecard=outcome.scorecard, status=status, backup=False)
+                      scorecard=outcome.scorecard, status=status, backup=False,
+                      text_numbers=outcome.read.text_numbers)
         return copy.read_bytes()
 
 

@@ -10,7 +10,8 @@ read: the sums and differences of 支出情况, the indicator scores, total and 
 the output indicators. No formula is parsed or evaluated here.
 
 Only a figure we are sure of is stored. A formula fed by a cell the reader had to
-interpret (a number typed as text, an error value: any ``READ_*`` finding on it), by a
+interpret (a number typed as text, an error value: any ``READ_*`` finding on it; a text
+number the write-back has just replaced by its number is a plain number again), by a
 scoring method or band type that is not exactly one of the drop-down labels, or by a table
 the reader could not pair row for row, keeps no cached result at all: a reader then sees an
 empty cell, never a wrong figure. ``calcPr/@fullCalcOnLoad`` stays set, so Excel still
@@ -40,16 +41,20 @@ Value = Decimal | float | str | object  # a number, text ("" = the formulas' bla
 ZERO = Decimal(0)
 
 
-def formula_values(result, wmap: WorkbookMap) -> dict[tuple[str, str], Value]:
+def formula_values(result, wmap: WorkbookMap,
+                   plain: set[tuple[str, str]] = frozenset()) -> dict[tuple[str, str], Value]:
     """(sheet, cell) → the result of each layout formula in the file, or UNSURE.
 
     Args:
         result: the reader's ReadResult for this very file (evaluation, findings, locator).
         wmap: where the file keeps its names and tables.
+        plain: cells whose text the write-back has just replaced by the very number the
+            reader read from it (write/text_numbers.py): sure inputs now.
     """
     ev: Evaluation = result.evaluation
     doubtful = {(f.sheet, f.cell) for f in result.findings
-                if f.code.startswith("READ_") and f.sheet and f.cell}
+                if f.code.startswith("READ_") and f.sheet and f.cell
+                and not (f.code == "READ_NORMALISED_NUMBER" and (f.sheet, f.cell) in plain)}
     card = scoring.score(ev)
     out: dict[tuple[str, str], Value] = {}
     out.update(_expenditure(ev, wmap, doubtful))

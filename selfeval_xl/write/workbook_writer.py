@@ -33,6 +33,7 @@ from lxml import etree
 from selfeval_xl import layout
 from selfeval_xl.datafile import write_atomic
 from selfeval_xl.write import cached_values, render_sheet, safe_write
+from selfeval_xl.write import text_numbers as text_numbers_mod
 from selfeval_xl.a1 import col_index, col_letter, split_ref
 from selfeval_xl.read.ooxml_parts import (
     Package,
@@ -76,7 +77,8 @@ def latest_backup(path: Path) -> Path | None:
 
 def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] | None = None,
                   scorecard=None, status: dict | None = None, backup: bool = True,
-                  footer: str | None = None, force: bool = False) -> Path | None:
+                  footer: str | None = None, force: bool = False, text_numbers=None,
+                  replaced: list | None = None) -> Path | None:
     """Write results into the workbook at ``path`` in place.
 
     Args:
@@ -90,6 +92,11 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
         footer: last line of the report sheet; by default built from ``status``
             (generated-at time and data fingerprint).
         force: replace a read-only workbook too.
+        text_numbers: the caller's reading's ``text_numbers`` (numbers typed as text): each
+            one whose cell still holds that very text is replaced by its number, the text
+            kept in the cell's note, its finding turned into WRITE_TEXT_NUMBER_REPLACED
+            (write/text_numbers.py); None replaces nothing.
+        replaced: a list that receives the TextNumbers actually replaced.
 
     Returns:
         The backup's path, or None when no backup was asked for or nothing changed.
@@ -113,18 +120,21 @@ def write_results(path: str | Path, *, report_doc=None, findings: list[Finding] 
             safe_write.refuse_read_only(path, force)
             return _write_locked(path, report_doc=report_doc, findings=findings,
                                  scorecard=scorecard, status=status, backup=backup,
-                                 footer=footer)
+                                 footer=footer, text_numbers=text_numbers, replaced=replaced)
     except safe_write.SafeWriteError as exc:
         raise WorkbookWriteError(str(exc)) from None
 
 
 def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup,
-                  footer) -> Path | None:
+                  footer, text_numbers=None, replaced=None) -> Path | None:
     seen = _stamp(path)
     raw = path.read_bytes()
     try:
         pkg = Package(raw)
         book = _Book(pkg, load_map(pkg))
+        now = _read(raw)
+        done, findings, status = text_numbers_mod.replace_in_file(
+            book, now, text_numbers, findings, status)
         if findings is not None:
             _write_findings(book, findings)
         if scorecard is not None:
@@ -139,11 +149,13 @@ def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup
             last_col = col_index(split_ref(anchor)[0]) + render_sheet.grid_width(report_doc) - 1
             last_row = placed[-1].row if placed else split_ref(anchor)[1]
             book.print_extent[book.report_sheet_name] = (last_col, last_row)
-        if book.dirty:
-            _store_cached_values(book, raw)
+        if book.dirty and now is not None:
+            _store_cached_values(book, now, {(t.sheet, t.cell) for t in done})
         book.flush()
     except PackageError as exc:
         raise WorkbookWriteError(str(exc)) from exc
+    if replaced is not None:
+        replaced.extend(done)
     if not pkg.changed:
         return None
     out = pkg.to_bytes()
@@ -168,16 +180,21 @@ def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup
     return saved
 
 
-def _store_cached_values(book: "_Book", raw: bytes) -> None:
-    """Each formula's current result beside it (write/cached_values.py), from the inputs
-    as they are in the file (a write-back never changes them)."""
+def _read(raw: bytes):
+    """The reader's result for the bytes being edited (None when they are not readable)."""
     from selfeval_xl.read.ooxml_source import OoxmlSource
     from selfeval_xl.read.reader import read_source
 
     result = read_source(OoxmlSource.from_bytes(raw))
-    if result.meta.get("readable", True) is False:
-        return
-    book.dirty |= cached_values.store(cached_values.formula_values(result, book.map), book.sheet)
+    return None if result.meta.get("readable", True) is False else result
+
+
+def _store_cached_values(book: "_Book", result, numbers: set) -> None:
+    """Each formula's current result beside it (write/cached_values.py), from the inputs
+    as they are in the file; the cells whose text was just replaced by the number the
+    reader read (``numbers``) are plain inputs now."""
+    values = cached_values.formula_values(result, book.map, plain=numbers)
+    book.dirty |= cached_values.store(values, book.sheet)
 
 
 def _stamp(path: Path) -> tuple[int, int]:

@@ -59,7 +59,7 @@ def main() -> None:
         stored = {name: _median(fn, args.repeat) for name, fn in cases.items()}
         real_build, real_store = cached_values.with_cached_values, workbook_writer._store_cached_values
         cached_values.with_cached_values = lambda raw: raw
-        workbook_writer._store_cached_values = lambda book, raw: None
+        workbook_writer._store_cached_values = lambda book, raw, *rest: None
         try:
             plain = {name: _median(fn, args.repeat) for name, fn in cases.items()}
         finally:

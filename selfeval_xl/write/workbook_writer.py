@@ -132,7 +132,7 @@ def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup
     try:
         pkg = Package(raw)
         book = _Book(pkg, load_map(pkg))
-        now = _read(raw)
+        now = _read(raw) if text_numbers else None  # read again only when it is needed
         done, findings, status = text_numbers_mod.replace_in_file(
             book, now, text_numbers, findings, status)
         if findings is not None:
@@ -149,8 +149,8 @@ def _write_locked(path: Path, *, report_doc, findings, scorecard, status, backup
             last_col = col_index(split_ref(anchor)[0]) + render_sheet.grid_width(report_doc) - 1
             last_row = placed[-1].row if placed else split_ref(anchor)[1]
             book.print_extent[book.report_sheet_name] = (last_col, last_row)
-        if book.dirty and now is not None:
-            _store_cached_values(book, now, {(t.sheet, t.cell) for t in done})
+        if book.dirty:
+            _store_cached_values(book, raw, now, {(t.sheet, t.cell) for t in done})
         book.flush()
     except PackageError as exc:
         raise WorkbookWriteError(str(exc)) from exc
@@ -189,10 +189,13 @@ def _read(raw: bytes):
     return None if result.meta.get("readable", True) is False else result
 
 
-def _store_cached_values(book: "_Book", result, numbers: set) -> None:
+def _store_cached_values(book: "_Book", raw: bytes, result=None, numbers=frozenset()) -> None:
     """Each formula's current result beside it (write/cached_values.py), from the inputs
-    as they are in the file; the cells whose text was just replaced by the number the
-    reader read (``numbers``) are plain inputs now."""
+    as they are in the file (``result``: its reading, when already made); the cells whose
+    text was just replaced by the number the reader read (``numbers``) are plain inputs now."""
+    result = result if result is not None else _read(raw)
+    if result is None:
+        return
     values = cached_values.formula_values(result, book.map, plain=numbers)
     book.dirty |= cached_values.store(values, book.sheet)
 

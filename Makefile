@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_cached_values.py
 	$(BIN)/python bench/bench_desk.py
+	$(BIN)/python bench/bench_com_calls.py
 
 ## a demo of the bureau's service on http://127.0.0.1:8000/ (accounts and passwords printed)
 serve: setup

@@ -84,3 +84,13 @@ def test_bench_startup_prints_every_case_and_target():
                    "button imports − python -c pass",
                    "button process loads pandas/numpy: neither"):
         assert target in out, target
+
+
+def test_bench_com_calls_prints_the_counts_and_checks_the_workbook():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_com_calls.py"),
+                           "--cases", "example"], capture_output=True, text=True, check=True,
+                          timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "example: COM calls of a 生成报告 press (writes and note probes)"
+    assert lines[1].split() == ["kind", "before", "after"]
+    assert lines[-2].split()[0] == "total" and lines[-1] == "same workbook after both: True"

@@ -6,8 +6,11 @@ column as a flat list unless ``ndim`` says otherwise, a scalar written to a bloc
 it, ``add_note`` refuses a cell that has one. Formula cells show the value cached in the
 file (what Excel showed when it last saved it). Sheet protection is kept as Excel keeps it:
 on a protected sheet a value cannot go into a locked cell, and notes cannot be added,
-edited or deleted where the sheet protects its objects (``ws.protection.objects``). Formats, merges, links and row heights
-are recorded, not rendered. ``FakeBook.calls`` logs every write, for assertions.
+edited or deleted where the sheet protects its objects (``ws.protection.objects``). Formats,
+merges, links and row heights are recorded, not rendered; a union of areas ("B5:H5,B7:H9",
+at most 255 characters) takes formats and row heights as Excel's ``Range()`` does, and
+``merge(across=True)`` merges each row. ``FakeBook.calls`` logs every write (one entry a
+call), for assertions and for counting COM round trips.
 """
 
 from __future__ import annotations
@@ -134,7 +137,9 @@ class FakeSheet:
     def __eq__(self, other):
         return isinstance(other, FakeSheet) and other.name == self.name
 
-    def range(self, a, b=None) -> "FakeRange":
+    def range(self, a, b=None) -> "FakeRange | FakeAreas":
+        if isinstance(a, str) and "," in a:
+            return FakeAreas(self, a)
         if b is not None:
             return FakeRange(self, a[0], a[1], b[0], b[1])
         if isinstance(a, tuple):
@@ -157,6 +162,37 @@ class FakeSheet:
     @property
     def used_range(self) -> "FakeRange":
         return FakeRange(self, 1, 1, self.ws.max_row, self.ws.max_column)
+
+
+class FakeAreas:
+    """A union of areas ("B5:H5,B7:H9,5:6"), as Excel's ``Range()`` takes one: a format or
+    row height set on it applies to every area and is one call. Excel refuses an address
+    over 255 characters, and so does the fake."""
+
+    def __init__(self, sheet: FakeSheet, address: str) -> None:
+        if len(address) > 255:
+            raise ValueError(f"Range() address over 255 characters ({len(address)})")
+        object.__setattr__(self, "sheet", sheet)
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "areas", [sheet.range(a) for a in address.split(",")])
+
+    font = property(lambda self: _Font(self))
+    borders = property(lambda self: _Borders(self))
+
+    def _format(self, key: str, value: Any) -> None:
+        for area in self.areas:
+            area._format_cells(key, value)
+        self.sheet.book.calls.append(("format", self.sheet.name, self.address, key, value))
+
+    def __setattr__(self, key, value):
+        if key in FakeRange._FORMATS:
+            return self._format(key, value)
+        if key == "row_height":
+            for area in self.areas:
+                area._set_row_height(value)
+            self.sheet.book.calls.append(("row_height", self.sheet.name, self.address, value))
+            return None
+        raise AttributeError(f"the fake does not support setting {key} on several areas")
 
 
 class FakeTable:
@@ -346,20 +382,28 @@ class FakeRange:
         if key in self._FORMATS:
             return self._format(key, value)
         if key == "row_height":
-            for r in range(self.r1, self.r2 + 1):
-                self.sheet.book.row_heights[(self.sheet.name, r)] = value
+            self._set_row_height(value)
+            self.sheet.book.calls.append(("row_height", self.sheet.name, self.address, value))
             return None
         if key == "column_width":
             for c in range(self.c1, self.c2 + 1):
                 self.sheet.book.col_widths[(self.sheet.name, c)] = value
+            self.sheet.book.calls.append(("column_width", self.sheet.name, self.address, value))
             return None
         raise AttributeError(f"the fake does not support setting {key}")
 
+    def _set_row_height(self, value: float) -> None:
+        for r in range(self.r1, self.r2 + 1):
+            self.sheet.book.row_heights[(self.sheet.name, r)] = value
+
     def _format(self, key: str, value: Any) -> None:
+        self._format_cells(key, value)
+        self.sheet.book.calls.append(("format", self.sheet.name, self.address, key, value))
+
+    def _format_cells(self, key: str, value: Any) -> None:
         for row in self._cells():
             for r, c in row:
                 self.sheet.book.fmt(self.sheet.name, f"{get_column_letter(c)}{r}")[key] = value
-        self.sheet.book.calls.append(("format", self.sheet.name, self.address, key, value))
 
     def clear_contents(self) -> None:
         for row in self._cells():
@@ -393,9 +437,13 @@ class FakeRange:
             book.row_heights.pop(key)
         book.calls.append(("delete", self.sheet.name, f"{self.r1}:{self.r2}"))
 
-    def merge(self) -> None:
-        self.sheet.ws.merge_cells(self.address.replace("$", ""))
-        self.sheet.book.calls.append(("merge", self.sheet.name, self.address))
+    def merge(self, across: bool = False) -> None:
+        """One merged cell, or with ``across`` one per row (Excel's ``Merge(Across)``)."""
+        rows = [(r, r) for r in range(self.r1, self.r2 + 1)] if across else [(self.r1, self.r2)]
+        for r1, r2 in rows:
+            self.sheet.ws.merge_cells(start_row=r1, start_column=self.c1, end_row=r2,
+                                      end_column=self.c2)
+        self.sheet.book.calls.append(("merge", self.sheet.name, self.address, across))
 
     @property
     def formula(self) -> str:

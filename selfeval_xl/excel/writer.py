@@ -31,6 +31,7 @@ from selfeval_xl.write import render_sheet
 from selfeval_xl.write import text_numbers as tn_rules
 from selfeval_xl.a1 import col_index, split_ref
 from selfeval_xl.core.findings import Finding, Severity
+from selfeval_xl.excel.batches import merge_blocks, row_unions, runs, style_blocks, unions
 from selfeval_xl.excel.source import plain
 
 # Every note of a finding starts with this; only such notes are ever removed (the notes
@@ -203,13 +204,16 @@ class XlwingsWriter:
                 texts.setdefault((f.sheet, _first_cell(f.cell)), []).append(
                     f"{f.severity.label}：{f.message}")
         written = 0
+        by_name: dict[str, Any] = {}  # one lookup a sheet, not one a note
         for (sheet_name, cell), lines in texts.items():
-            rng = self.book.sheets[sheet_name].range(cell)
-            if rng.note is not None:
-                continue
+            if sheet_name not in by_name:
+                by_name[sheet_name] = self.book.sheets[sheet_name]
             try:
-                rng.add_note((MARK + "\n" + "\n".join(lines))[:NOTE_LIMIT])
-            except Exception:  # noqa: BLE001 - see above
+                # add_note refuses a cell that has a note (xlwings checks, and Excel's
+                # AddComment fails): no probe of its own, one round trip a note saved.
+                by_name[sheet_name].range(cell).add_note(
+                    (MARK + "\n" + "\n".join(lines))[:NOTE_LIMIT])
+            except Exception:  # noqa: BLE001 - the officer's note, or a protected sheet
                 continue
             written += 1
         return written
@@ -420,30 +424,32 @@ def _hex(argb: str | None) -> str | None:
 
 
 def _apply(sheet: Any, plan: _SheetPlan) -> None:
-    """Draw the recorded page onto the live sheet with as few range calls as is simple."""
+    """Draw the recorded page onto the live sheet in few COM calls: values in one block,
+    each distinct style once per union of the cells that share it, stacked merged rows in
+    one ``Merge(Across)``, rows of one height and columns of one width together."""
     if not plan.cells:
         return
-    for ci, width in sorted(plan.widths.items()):
-        sheet.range((1, ci)).column_width = width
-    rows = sorted({r for r, _ in plan.cells})
+    for (ca, cb), width in runs(sorted(plan.widths.items())):
+        sheet.range((1, ca), (1, cb)).column_width = width
+    plan_rows = {r for r, _ in plan.cells}
     cols = sorted({c for _, c in plan.cells})
-    r0, r1, c0, c1 = rows[0], rows[-1], cols[0], cols[-1]
+    r0, r1, c0, c1 = min(plan_rows), max(plan_rows), cols[0], cols[-1]
     block = sheet.range((r0, c0), (r1, c1))
     block.number_format = TEXT
     block.value = [[plan.cells.get((r, c), (None, None))[0] for c in range(c0, c1 + 1)]
                    for r in range(r0, r1 + 1)]
-    for ref in plan.merges:
-        sheet.range(ref).merge()
-    for r in rows:
-        run_start, run_style = None, None
-        for c in range(c0, c1 + 2):
-            style = plan.cells.get((r, c), (None, None))[1]
-            if style != run_style or c == c1 + 1:
-                if run_style is not None:
-                    _format(sheet.range((r, run_start), (r, c - 1)), run_style)
-                run_start, run_style = c, style
-        if r in plan.heights:
-            sheet.range((r, c0)).row_height = plan.heights[r]
+    for (ra, ca, rb, cb), across in merge_blocks(plan.merges):
+        if across:  # stacked one-row merges of the same columns: Excel merges each row
+            sheet.range((ra, ca), (rb, cb)).merge(across=True)
+        else:
+            sheet.range((ra, ca), (rb, cb)).merge()
+    styles = {rc: style for rc, (_, style) in plan.cells.items() if style is not None}
+    for style, rects in style_blocks(styles).items():
+        for address in unions(rects):
+            _format(sheet.range(address), style)
+    heights = {r: h for r, h in plan.heights.items() if r in plan_rows}
+    for height, address in row_unions(heights):
+        sheet.range(address).row_height = height
 
 
 def _format(rng: Any, style: _Style) -> None:

@@ -392,3 +392,57 @@ def test_score_write_and_report_replace_too(example_book, tmp_path):
     assert run.notes[-1] == f"{SHEET}!{CELL}：文本“77.40万元”已改为数字 77.40，原文字保存在该单元格的批注中"
     assert [f.code for f in run.findings if f.cell == CELL] == ["WRITE_TEXT_NUMBER_REPLACED"]
     assert cell_and_note(other)[0] == 77.4
+
+
+# --- notes written by other programs already on the sheet ----------------------------------------
+
+def _schema_errors_shape(path: Path) -> set[str]:
+    from office_audit import schema_errors
+
+    # the counts in a message ("19 inline-string cell(s)") change with the cell replaced
+    return {re.sub(r"\d+", "N", e) for e in schema_errors(path)}
+
+
+def _noted_elsewhere(example_book: Path, folder: Path) -> Path:
+    def add(wb):
+        wb[SHEET]["C11"].comment = Comment("公用经费含物业费", "张三")
+
+    noted = fx.with_openpyxl(example_book, folder / "noted.xlsm", add)
+    return fx.set_value(noted, folder / "typed.xlsm", SHEET, CELL, "77.40万元")
+
+
+def _notes(book: Path) -> dict[str, str]:
+    ws = openpyxl.load_workbook(book)[SHEET]
+    return {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+
+
+def test_a_sheet_with_another_programs_notes_gets_one_more(example_book, tmp_path):
+    """openpyxl's comments part and VML on 支出情况: the note is added, the shape appended,
+    and the package has no schema error it did not have before."""
+    book = _noted_elsewhere(example_book, tmp_path)
+    errors_before = _schema_errors_shape(book)
+    check_write(book)
+    assert _notes(book) == {"C10": "原填写为文本“77.40万元”，已由自评程序改为数字 77.40（万元）。",
+                            "C11": "公用经费含物业费"}
+    assert _schema_errors_shape(book) <= errors_before
+
+
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_libreoffice_with_a_note(example_book, tmp_path, soffice):
+    from selfeval_xl.render import libreoffice
+
+    typed_book = _noted_elsewhere(example_book, tmp_path)
+    book = libreoffice.convert(typed_book, "xlsm:Calc MS Excel 2007 VBA XML", tmp_path / "lo")
+    errors_before = _schema_errors_shape(book)
+    replaced: list = []
+    check_write(book, replaced)
+    assert [(t.sheet, t.cell) for t in replaced] == [(SHEET, CELL)]
+    expected = {"C10": "原填写为文本“77.40万元”，已由自评程序改为数字 77.40（万元）。",
+                "C11": "公用经费含物业费"}
+    assert _notes(book) == expected
+    assert _schema_errors_shape(book) <= errors_before
+    back = libreoffice.convert(book, "xlsx", tmp_path / "back")  # LibreOffice shows both
+    ws = openpyxl.load_workbook(back)[SHEET]
+    assert {c.coordinate: c.comment.text.strip() for row in ws.iter_rows() for c in row
+            if c.comment} == expected
+    assert ws[CELL].value == 77.4

@@ -160,3 +160,20 @@ def test_the_fake_obeys_protection_as_excel_does(example_book, tmp_path):
     with pytest.raises(Protected):  # 使用说明 protects its objects (the buttons)
         guide.range("C21").add_note("x")
 
+
+
+def test_both_writers_agree_on_a_rate_typed_as_a_percent(example_book, tmp_path):
+    from selfeval_xl.core.model import Method
+    from test_text_numbers import _column_cell
+
+    i = next(k for k, ind in enumerate(datafile.example().indicators) if ind.method is Method.RATIO)
+    sheet, cell = _column_cell("tbl_indicators", "actual", i)
+    (tmp_path / "xl").mkdir()
+    (tmp_path / "cli").mkdir()
+    in_excel = FakeBook(fx.set_value(example_book, tmp_path / "xl" / "b.xlsm", sheet, cell, "90%"))
+    buttons.check_book(in_excel)
+    on_disk = fx.set_value(example_book, tmp_path / "cli" / "b.xlsm", sheet, cell, "90%")
+    check_write(on_disk)
+    c = openpyxl.load_workbook(on_disk)[sheet][cell]
+    assert live(in_excel, sheet, cell) == (c.value, c.comment.text) == (
+        0.9, "原填写为文本“90%”，已由自评程序改为数字 0.9。")

@@ -25,7 +25,7 @@ import hostile_files as h
 import reader_fixtures as rf
 from reference_paths import ReferenceSource, reference_fingerprint_parts
 from selfeval_xl import datafile
-from selfeval_xl.bureau import verify
+from selfeval_xl.bureau import preflight, verify
 from selfeval_xl.bureau.preflight import inspect
 from selfeval_xl.core import fingerprint as fp
 from selfeval_xl.read import reader
@@ -57,6 +57,38 @@ def _every_kind_of_cell(good: Path, path: Path) -> Path:
     return path
 
 
+def _damaged(good: Path, path: Path, how: str) -> Path:
+    """A copy of ``good`` with its styles part damaged in one way (or stored, not deflated)."""
+    if how == "stored":
+        with zipfile.ZipFile(good) as zin, zipfile.ZipFile(path, "w") as zout:
+            for info in zin.infolist():
+                zout.writestr(info.filename, zin.read(info.filename),
+                              zipfile.ZIP_STORED if info.filename == "xl/styles.xml"
+                              else zipfile.ZIP_DEFLATED)
+        return path
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo("xl/styles.xml")
+    off = info.header_offset
+    start = off + 30 + int.from_bytes(data[off + 26:off + 28], "little") + int.from_bytes(
+        data[off + 28:off + 30], "little")
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46:central + 46 + len(info.filename)] != info.filename.encode():
+        central = data.find(b"PK\x01\x02", central + 4)
+    if how == "crc":  # the CRC zipfile checks is the central directory's
+        data[central + 16] ^= 0xFF
+    elif how == "deflate":  # garbage in the middle of the deflated bytes
+        for i in range(start + 10, start + 40):
+            data[i] ^= 0x5A
+    elif how == "local-name":  # the local header names another file
+        data[off + 30] ^= 0x01
+    elif how == "size":  # the directory declares one byte less than the part inflates to
+        size = int.from_bytes(data[central + 24:central + 28], "little") - 1
+        data[central + 24:central + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
 def _without_refs(good: Path, path: Path, sheet_rows: bool) -> Path:
     with zipfile.ZipFile(good) as zf:
         sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
@@ -76,6 +108,8 @@ def workbooks(tmp_path_factory) -> list[Path]:
     out.append(_without_refs(good, d / "09-no-refs-at-all.xlsm", sheet_rows=True))
     out.append(h.stretched_table(d / "10-stretched.xlsm", good, rows=12_000))
     out.append(h.huge_rows(d / "11-rows-past-the-limit.xlsm", good, megabytes=3))
+    for i, how in enumerate(("stored", "crc", "deflate", "local-name", "size")):
+        out.append(_damaged(good, d / f"2{i}-part-{how}.xlsm", how))
     out.append(h.not_a_workbook(d / "12-not-a-workbook.xlsm"))
     out.append(h.truncated(d / "13-truncated.xlsm", good))
     out.append(h.zip_bomb_ratio(d / "14-bomb-ratio.xlsm"))
@@ -96,6 +130,7 @@ def test_records_equal_the_reference_paths(workbooks, monkeypatch):
     fast = {p.name: _record(p) for p in workbooks}
     monkeypatch.setattr(verify, "OoxmlSource", ReferenceSource)
     monkeypatch.setattr(fp, "_canonical_parts", reference_fingerprint_parts)
+    monkeypatch.setattr(preflight, "_inflate_plain", lambda data, info: None)
     slow = {p.name: _record(p) for p in workbooks}
     for name in fast:
         assert fast[name] == slow[name], name
@@ -103,6 +138,34 @@ def test_records_equal_the_reference_paths(workbooks, monkeypatch):
     # the set is varied: read, refused and rejected files alike
     assert {"ok", "errors", "unreadable", "rejected", "not-selfeval", "wrong-version"} <= set(
         verdicts.values()), verdicts
+
+
+def test_preflight_equals_zipfiles_own_reading(workbooks, monkeypatch):
+    """Members inflated straight from the bytes, or by zipfile: the same parts, verdicts
+    and reasons, damaged members included (the shortcut leaves those to zipfile)."""
+    fast = {p.name: inspect(p) for p in workbooks}
+    monkeypatch.setattr(preflight, "_inflate_plain", lambda data, info: None)
+    for path in workbooks:
+        slow = inspect(path)
+        got = fast[path.name]
+        assert (got.verdict, got.reason, got.file_hash, got.findings) == (
+            slow.verdict, slow.reason, slow.file_hash, slow.findings), path.name
+        assert got.parts == slow.parts, path.name
+    verdicts = {name: pf.verdict for name, pf in fast.items() if "-part-" in name}
+    assert verdicts == {"20-part-stored.xlsm": None, "21-part-crc.xlsm": "unreadable",
+                        "22-part-deflate.xlsm": "unreadable",
+                        "23-part-local-name.xlsm": "unreadable",
+                        "24-part-size.xlsm": "unreadable"}, verdicts  # CRC of the cut part
+    assert "xl/styles.xml" in fast["20-part-stored.xlsm"].parts
+
+
+def test_a_good_workbooks_parts_skip_zipfile(workbooks, monkeypatch):
+    """The shortcut is really taken: no member of a good workbook is read through zipfile."""
+    read = []
+    original = preflight._read_member
+    monkeypatch.setattr(preflight, "_read_member", lambda *a: read.append(a[1]) or original(*a))
+    pf = inspect(workbooks[0])
+    assert pf.verdict is None and len(pf.parts) > 20 and read == []
 
 
 def test_read_results_equal_the_reference_sheet_loop(workbooks):

@@ -4,7 +4,8 @@ and a previewer would apply: Office 2016 schema validation (openxml-audit), macr
 
 The files are made through the command line, as an officer or the bureau makes them:
 build, build --data, check --write, score --write, report (sheet + Word) and collect's
-summary workbook; plus the committed template.
+summary workbook; plus the committed template, and check --write on a workbook whose
+amounts were typed as text (replaced by numbers, the texts kept in new notes).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def written(tmp_path_factory) -> dict[str, Path]:
              "build": d / "blank.xlsm", "build --data": d / "filled.xlsm",
              "check --write (blank)": d / "checked-blank.xlsm",
              "check --write": d / "checked.xlsm", "score --write": d / "scored.xlsm",
+             "check --write (text amounts)": d / "checked-text.xlsm",
              "report (sheet)": d / "reported.xlsm",
              "report (docx)": d / "out" / f"{REPORT_STEM.replace('filled', 'reported')}.docx",
              "collect (summary)": d / "汇总.xlsx"}
@@ -49,6 +51,8 @@ def written(tmp_path_factory) -> dict[str, Path]:
     for kind in ("check --write", "score --write", "report (sheet)"):
         shutil.copy(files["build --data"], files[kind])
     _cli("check", files["check --write"], "--write")
+    _typed_as_text(files["build --data"], files["check --write (text amounts)"], d)
+    _cli("check", files["check --write (text amounts)"], "--write")
     _cli("score", files["score --write"], "--write")
     _cli("report", files["report (sheet)"], "-o", d / "out", "--format", "docx,sheet",
          "--allow-errors")
@@ -63,7 +67,23 @@ def written(tmp_path_factory) -> dict[str, Path]:
 
 
 MACRO_KINDS = ("committed template", "build", "build --data", "check --write (blank)",
-               "check --write", "score --write", "report (sheet)")
+               "check --write", "check --write (text amounts)", "score --write", "report (sheet)")
+
+
+def _typed_as_text(src: Path, dst: Path, folder: Path) -> None:
+    """The example with three of its amounts typed as text, as officers do."""
+    import reader_fixtures as fx
+
+    x = datafile.example().expenditure
+    texts = {"exp_personnel": f"{x.exp_personnel}万元", "exp_public": f" {x.exp_public} ",
+             "exp_total": f"{x.exp_total:,}".translate(str.maketrans("0123456789.,", "０１２３４５６７８９．，"))}
+    for i, (name, text) in enumerate(texts.items()):
+        sheet, cell = fx.field_cell(name)
+        src = fx.set_value(src, folder / f"text-{i}.xlsm", sheet, cell, text)
+    shutil.copy(src, dst)
+    from selfeval_xl.read.reader import read
+
+    assert len(read(dst).text_numbers) == 3
 ALL_KINDS = (*MACRO_KINDS, "report (docx)", "collect (summary)")
 
 
@@ -131,3 +151,20 @@ def test_stored_results_agree_with_libreoffice_on_every_formula_cell(written, ki
     count, wrong = cached_vs_recalculated(written[kind])
     assert count >= 60  # 7 on 支出情况, 3 totals and 30 scores on 指标评分, 20 完成率
     assert wrong == []
+
+
+def test_the_text_amounts_were_replaced_and_noted(written):
+    import openpyxl
+
+    from selfeval_xl.read.reader import read
+
+    book = written["check --write (text amounts)"]
+    assert read(book).text_numbers == []
+    ws = openpyxl.load_workbook(book)["支出情况"]
+    notes = {c.coordinate: (c.value, c.comment.text) for row in ws.iter_rows() for c in row
+             if c.comment}
+    assert notes == {
+        "C5": (921.52, "原填写为文本“９２１．５２”，已由自评程序改为数字 921.52（万元）。"),
+        "C10": (355.99, "原填写为文本“355.99万元”，已由自评程序改为数字 355.99（万元）。"),
+        "C11": (34.74, "原填写为文本“ 34.74 ”，已由自评程序改为数字 34.74（万元）。"),
+    }

@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python bench/bench_collect.py
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_cached_values.py
+	$(BIN)/python bench/bench_text_numbers.py
 	$(BIN)/python bench/bench_desk.py
 	$(BIN)/python bench/bench_com_calls.py
 

@@ -58,6 +58,16 @@ def test_bench_cached_values_prints_both_cases():
     assert [line.split()[0] for line in lines[1:]] == ["build", "write-back"]
 
 
+def test_bench_text_numbers_prints_both_cases():
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_text_numbers.py"),
+                           "--repeat", "1"], capture_output=True, text=True, check=True,
+                          timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].split() == ["case", "seconds", "ratio"]
+    assert [line.split()[0] for line in lines[1:]] == ["plain", "replaced"]
+    assert lines[1].split()[2] == "1.00"
+
+
 def test_bench_desk_prints_every_figure_on_a_small_service():
     proc = subprocess.run(
         [sys.executable, "-W", "ignore", str(ROOT / "bench" / "bench_desk.py"), "-n", "12",

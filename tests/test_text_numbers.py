@@ -263,12 +263,24 @@ def _with_note(example_book: Path, folder: Path, text: str) -> Path:
 
 def test_the_officers_own_note_is_kept_and_the_line_added(example_book, tmp_path):
     book = _with_note(example_book, tmp_path, "数据来自决算报表")
+    before = fx_parts(book)
     check_write(book)
+    after = fx_parts(book)
+    vml = [n for n in before if n.endswith(".vml")]
+    assert vml and all(after[n] == before[n] for n in vml)  # the note's box as it was
+    assert set(after) == set(before)  # no part added: the comment was extended
     value, note = cell_and_note(book)
     assert value == 77.4
     assert note == "数据来自决算报表\n原填写为文本“77.40万元”，已由自评程序改为数字 77.40（万元）。"
     ws = openpyxl.load_workbook(book)[SHEET]
     assert [c.coordinate for row in ws.iter_rows() for c in row if c.comment] == [CELL]
+
+
+def test_a_note_ending_in_a_line_break_gets_the_line_below_it(example_book, tmp_path):
+    book = _with_note(example_book, tmp_path, "数据来自决算报表\n")
+    check_write(book)
+    assert cell_and_note(book)[1] == (
+        "数据来自决算报表\n原填写为文本“77.40万元”，已由自评程序改为数字 77.40（万元）。")
 
 
 def test_a_note_of_an_earlier_check_is_replaced_by_the_line(example_book, tmp_path):
@@ -446,3 +458,20 @@ def test_a_workbook_saved_by_libreoffice_with_a_note(example_book, tmp_path, sof
     assert {c.coordinate: c.comment.text.strip() for row in ws.iter_rows() for c in row
             if c.comment} == expected
     assert ws[CELL].value == 77.4
+
+
+def test_an_excel_style_note_keeps_its_formatted_runs(example_book, tmp_path):
+    """Excel stores a note as runs (the author in bold): they stay, the line is a new run."""
+    book = _with_note(example_book, tmp_path, "placeholder")
+    parts = fx_parts(book)
+    name = next(n for n in parts if re.fullmatch(r"xl/comments\d*\.xml|xl/comments/comment\d+\.xml", n))
+    runs = ('<r><rPr><b/><sz val="9"/></rPr><t>张三:</t></r>'
+            '<r><rPr><sz val="9"/></rPr><t xml:space="preserve">\n数据来自决算报表</t></r>')
+    xml = re.sub(r"<text>.*?</text>", f"<text>{runs}</text>", parts[name].decode(), flags=re.S)
+    book = fx.rewrite_parts(book, tmp_path / "runs.xlsm", {name: xml.encode()})
+    check_write(book)
+    after = fx_parts(book)[name].decode()
+    assert runs in after  # the officer's runs, byte for byte
+    assert after.count("<r>") == 3
+    assert cell_and_note(book)[1] == (
+        "张三:\n数据来自决算报表\n原填写为文本“77.40万元”，已由自评程序改为数字 77.40（万元）。")

@@ -113,16 +113,15 @@ def set_notes(pkg: Package, sheet_part: str, sheet: SheetXml,
         _content_type(pkg, comments_part, CT_COMMENTS)
     else:
         pkg.put(comments_part, serialize(comments))
-    vml_bytes = etree.tostring(vml, encoding="UTF-8")
     if vml_part is None:
         vml_part = _free_name(pkg, "xl/drawings/vmlDrawing{}.vml")
-        pkg.add(vml_part, vml_bytes)
+        pkg.add(vml_part, etree.tostring(vml, encoding="UTF-8"))
         rid = rels.add(REL_VML, vml_part)
         _content_type(pkg, vml_part, CT_VML)
         legacy = sheet.child("legacyDrawing", create=True)
         legacy.set(f"{{{NS_REL}}}id", rid)
-    else:
-        pkg.put(vml_part, vml_bytes)
+    elif new_shapes:  # only a shape added rewrites it: an edited note keeps its box as it was
+        pkg.put(vml_part, etree.tostring(vml, encoding="UTF-8"))
     rels.save()
     return done
 

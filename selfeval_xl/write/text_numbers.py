@@ -75,7 +75,7 @@ def merged_note(existing: str | None, line: str) -> str | None:
         return line
     if line in existing.splitlines():
         return None
-    return existing.rstrip("\n") + "\n" + line
+    return existing + ("" if existing.endswith("\n") else "\n") + line
 
 
 def finding(tn: TextNumber, name: str = "") -> Finding:

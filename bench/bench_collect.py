@@ -49,20 +49,32 @@ def child_collect(inbox: Path, out: Path, workers: int) -> dict:
     # both runs time the work, not loading the libraries (≈ 0.4 s for pandas+XlsxWriter).
     from selfeval_xl.bureau import store, summary_workbook  # noqa: F401
 
-    last = [0.0]
+    last = [0.0, 0.0]
 
     def done(_rec: dict) -> None:  # the last file back from the workers ends the pool phase
         last[0] = time.perf_counter()
+        last[1] = _self_cpu()
 
-    t = time.perf_counter()
+    cpu0, t = _self_cpu(), time.perf_counter()
     result = collect([inbox], out / "summary.xlsx", db=out / "bureau.sqlite", workers=workers,
                      on_done=done)
-    end = time.perf_counter()
+    end, cpu_end = time.perf_counter(), _self_cpu()
     verdicts: dict[str, int] = {}
     for r in result.records:
         verdicts[r["verdict"]] = verdicts.get(r["verdict"], 0) + 1
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"files": len(result.records), "wall_s": end - t, "pool_s": last[0] - t,
-            "tail_s": end - last[0], "verdicts": verdicts, **_usage()}
+            "tail_s": end - last[0], "verdicts": verdicts,
+            # where the CPU went: the workers (examining the files), the collecting process
+            # while they ran (handing files out, taking records in, spooling them) and
+            # after the last file (summary workbook and database)
+            "workers_cpu_s": kids.ru_utime + kids.ru_stime, "parent_pool_cpu_s": last[1] - cpu0,
+            "parent_tail_cpu_s": cpu_end - last[1], **_usage()}
+
+
+def _self_cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
 def child_phases(paths: list[str]) -> dict:
@@ -239,7 +251,19 @@ def main(argv: list[str] | None = None) -> int:
         # What 5x asks: the whole collect at most a fifth of the baseline's CPU per file.
         "budget_5x_cpu_ms_per_file": round(base_cpu / len(paths) * 1000 / 5, 1),
         "collect_cpu_ms_per_file": round(col["cpu_s"] / col["files"] * 1000, 1),
+        "collect_cpu_ms_per_file_split": {
+            "workers": round(col["workers_cpu_s"] / col["files"] * 1000, 2),
+            "parent_during_pool": round(col["parent_pool_cpu_s"] / col["files"] * 1000, 2),
+            "summary_and_database": round(col["parent_tail_cpu_s"] / col["files"] * 1000, 2)},
     }
+    figures["targets"] = {
+        "speedup_wall": {"value": figures["speedup_wall"], "target": ">= 5",
+                         "met": figures["speedup_wall"] >= 5},
+        "speedup_cpu": {"value": figures["speedup_cpu"], "target": ">= 5",
+                        "met": figures["speedup_cpu"] >= 5},
+        "collect_peak_rss_parent_mb": {"value": figures["collect_peak_rss_parent_mb"],
+                                       "target": "<= 300",
+                                       "met": figures["collect_peak_rss_parent_mb"] <= 300}}
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:
@@ -261,9 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = figures["speedup_wall_range"]
         clo, chi = figures["speedup_cpu_range"]
         print(f"targets ({args.rounds} interleaved rounds, median; range):")
-        print(f"  collect speed-up over the baseline {figures['speedup_wall']}x wall "
-              f"({lo}–{hi}), {figures['speedup_cpu']}x CPU ({clo}–{chi})  target ≥ 5x: "
-              f"{'met' if figures['speedup_wall'] >= 5 else 'NOT met'}")
+        print(f"  collect speed-up over the baseline, wall: {figures['speedup_wall']}x "
+              f"({lo}–{hi})  target ≥ 5x: {'met' if figures['speedup_wall'] >= 5 else 'NOT met'}")
+        print(f"  collect speed-up over the baseline, CPU: {figures['speedup_cpu']}x "
+              f"({clo}–{chi})  target ≥ 5x: {'met' if figures['speedup_cpu'] >= 5 else 'NOT met'}")
         plo, phi = figures["collect_peak_rss_parent_mb_range"]
         print(f"  collecting process peak {figures['collect_peak_rss_parent_mb']} MB "
               f"({plo}–{phi})  target ≤ 300 MB: "
@@ -275,9 +300,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"(of which ElementTree parsing alone {ph['xml_floor']}), checks + score "
                   f"{ph['checks_score']}, fingerprint {ph['fingerprint']}; whole examination "
                   f"{ph['examine']}")
-            print(f"5x budget: {figures['budget_5x_cpu_ms_per_file']} ms CPU per file for "
-                  f"everything (baseline CPU ÷ 5); collect spends "
-                  f"{figures['collect_cpu_ms_per_file']} ms")
+        sp = figures["collect_cpu_ms_per_file_split"]
+        print(f"5x budget: {figures['budget_5x_cpu_ms_per_file']} ms CPU per file for "
+              f"everything (baseline CPU ÷ 5); collect spends "
+              f"{figures['collect_cpu_ms_per_file']} ms: workers {sp['workers']}, collecting "
+              f"process {sp['parent_during_pool']} while they run and "
+              f"{sp['summary_and_database']} for the summary workbook and database")
     return 0
 
 

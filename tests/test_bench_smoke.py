@@ -37,6 +37,16 @@ def test_bench_collect_prints_every_figure_on_a_small_inbox(tmp_path):
     assert fig["collect_pool_wall_s"] + fig["collect_summary_and_db_wall_s"] <= (
         fig["collect_wall_s"] + 0.1)
     assert fig["budget_5x_cpu_ms_per_file"] > 0 and fig["speedup_wall"] > 0
+    # every ratio with its target; the CPU split into its three parts
+    assert {k: (v["target"], v["met"] == (v["value"] >= 5 if k.startswith("speedup")
+                                          else v["value"] <= 300))
+            for k, v in fig["targets"].items()} == {
+        "speedup_wall": (">= 5", True), "speedup_cpu": (">= 5", True),
+        "collect_peak_rss_parent_mb": ("<= 300", True)}
+    split = fig["collect_cpu_ms_per_file_split"]
+    assert set(split) == {"workers", "parent_during_pool", "summary_and_database"}
+    assert all(v > 0 for v in split.values())
+    assert sum(split.values()) <= fig["collect_cpu_ms_per_file"] + 0.1
 
 
 def test_bench_server_prints_both_figures_and_the_ratio():

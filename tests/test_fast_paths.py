@@ -28,7 +28,7 @@ from selfeval_xl import datafile
 from selfeval_xl.bureau import preflight, verify
 from selfeval_xl.bureau.preflight import inspect
 from selfeval_xl.core import fingerprint as fp
-from selfeval_xl.read import reader
+from selfeval_xl.read import cell_parse as cp, reader
 from selfeval_xl.read.ooxml_source import OoxmlSource
 from test_verify import clean_example
 
@@ -131,6 +131,7 @@ def test_records_equal_the_reference_paths(workbooks, monkeypatch):
     monkeypatch.setattr(verify, "OoxmlSource", ReferenceSource)
     monkeypatch.setattr(fp, "_canonical_parts", reference_fingerprint_parts)
     monkeypatch.setattr(preflight, "_inflate_plain", lambda data, info: None)
+    monkeypatch.setattr(cp, "plain_number", lambda raw: None)
     slow = {p.name: _record(p) for p in workbooks}
     for name in fast:
         assert fast[name] == slow[name], name
@@ -192,3 +193,18 @@ def test_the_set_reaches_the_rare_branches(workbooks):
     assert len(src._sheet_cells("支出情况")) > 10
     rec = json.loads(_record(names["11-rows-past-the-limit.xlsm"]))
     assert "READ_SHEET_TOO_LARGE" in {f["code"] for f in rec["findings"]}
+
+
+@pytest.mark.parametrize("raw", [0, 1, -7, 10**15 - 1, 10**15, 10**30, 0.0, -0.0, 3.5, 921.52,
+                                 0.1 + 0.2, 1e-6, 9.99e-7, -1e-6, 1e15, 1e14, 1e300, 5e-324,
+                                 float("nan"), float("inf"), True, False, "3.5", None])
+@pytest.mark.parametrize("kw", [{}, {"unit": "万元"}, {"percent": True}, {"keep_percent": True}])
+def test_plain_number_is_as_number_for_what_it_takes(raw, kw):
+    where = cp.Where("支出情况", "C5", "exp_total", "部门整体支出")
+    fast = cp.plain_number(raw)
+    value, findings = cp.as_number(raw, where, **kw)
+    if fast is not None:  # taken only where the general path finds nothing to say
+        assert (fast, str(fast)) == (value, str(value)) and findings == []
+    else:
+        assert type(raw) not in (int, float) or findings or value is None or not (
+            cp.in_range(value))

@@ -10,6 +10,7 @@ Codes are documented in docs/reading.md.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -268,6 +269,21 @@ def as_number(raw: object, where: Where, *, unit: str = "", percent: bool = Fals
             f"{where.text}填写为文本“{shown(original)}”，已按 {_plain(value)}{unit_text}读取："
             f"{'；'.join(notes) or '文本形式的数字'}。建议直接填写数字。"))
     return value, findings
+
+
+def plain_number(raw: object) -> Decimal | None:
+    """What :func:`as_number` gives, without findings, for a stored number in range (an
+    int or a finite float, as nearly every numeric cell holds); None for anything else,
+    which then goes through :func:`as_number`. The tables hold a few hundred numbers per
+    file, and this skips building each one's location and findings list."""
+    kind = type(raw)
+    if kind is int:
+        value = Decimal(raw)
+    elif kind is float and math.isfinite(raw):
+        value = Decimal(repr(raw))
+    else:
+        return None
+    return normal_decimal(value) if in_range(value) else None
 
 
 def as_int(raw: object, where: Where, *, zero_words: bool = False) -> tuple[int | None, list[Finding]]:

@@ -62,6 +62,9 @@ class _Rows:
         raw = item.get(key)
         if raw is None:
             return None
+        value = cp.plain_number(raw)
+        if value is not None:
+            return value
         value, findings = cp.as_number(raw, self.t.where(row, key), **kw)
         if findings:
             self.add(findings)

@@ -2,10 +2,11 @@
 
 The reader needs only these two facts from a workbook's styles, and importing them from
 openpyxl loaded all of openpyxl (and numpy, through its package init) on every command.
-They follow openpyxl 3.1's ``styles.numbers`` and ``utils.datetime`` exactly — the same
-built-in table (ids openpyxl does not list are "General"), the same date test, the same
-1900 leap-year correction and millisecond rounding — and tests/test_numfmt.py checks them
-against openpyxl as the oracle.
+They follow openpyxl 3.1's ``styles.numbers`` and ``utils.datetime`` — the same built-in
+table, the same date test, the same 1900 leap-year correction and millisecond rounding — and
+tests/test_numfmt.py checks them against openpyxl as the oracle. One deliberate difference:
+the East Asian built-in date formats (:data:`LOCALE_DATE_FORMATS`), which openpyxl reads as
+"General".
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ BUILTIN_FORMATS = {
     45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
 }
 
+# ECMA-376 18.8.30 also reserves ids 27–36 and 50–58 for the East Asian locales' own date and
+# time formats. Excel in Chinese saves a date shown as 2024年3月28日 with such an id and no
+# definition in the file; openpyxl knows none of them and reads the date as its serial number
+# (45379), which the reader would then call a date typed as a number. These are the zh-CN
+# codes; in every locale that uses the ids they are dates or times.
+LOCALE_DATE_FORMATS = {
+    27: 'yyyy"年"m"月"', 28: 'm"月"d"日"', 29: 'm"月"d"日"', 30: "m-d-yy",
+    31: 'yyyy"年"m"月"d"日"', 32: 'h"时"mm"分"', 33: 'h"时"mm"分"ss"秒"',
+    34: '上午/下午h"时"mm"分"', 35: '上午/下午h"时"mm"分"ss"秒"', 36: 'yyyy"年"m"月"',
+    50: 'yyyy"年"m"月"', 51: 'm"月"d"日"', 52: 'yyyy"年"m"月"', 53: 'm"月"d"日"',
+    54: 'm"月"d"日"', 55: '上午/下午h"时"mm"分"', 56: '上午/下午h"时"mm"分"ss"秒"',
+    57: 'yyyy"年"m"月"', 58: 'm"月"d"日"',
+}
+
 # Quoted literals and bracketed locale/colour codes say nothing about dates; [h] [mm] [ss]
 # (elapsed time) do.
 _STRIP = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
@@ -38,6 +53,14 @@ _DATE_CHAR = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 WINDOWS_EPOCH = datetime(1899, 12, 30)
 MAC_EPOCH = datetime(1904, 1, 1)
 _SECS_PER_DAY = 86400
+
+
+def format_code(fmt_id: int, custom: dict[int, str]) -> str:
+    """The format a style cites by id: the file's own definition, else the built-in one
+    (the locale date formats included), else "General"."""
+    if fmt_id in custom:
+        return custom[fmt_id]
+    return BUILTIN_FORMATS.get(fmt_id) or LOCALE_DATE_FORMATS.get(fmt_id, "General")
 
 
 def is_date_format(fmt: str | None) -> bool:

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 
 from selfeval_xl.a1 import col_index
 from selfeval_xl.read.book_source import BookError, CellError, Uncached, valid_ref
-from selfeval_xl.read.numfmt import BUILTIN_FORMATS, from_excel, is_date_format
+from selfeval_xl.read.numfmt import format_code, from_excel, is_date_format
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 # Column index by the letters of a cell reference ("AB" → 28), filled as references are
@@ -106,7 +106,7 @@ class SheetCells:
         found: set[int] = set()
         for i, xf in enumerate(xfs if xfs is not None else ()):
             fmt_id = int(xf.get("numFmtId", "0") or 0)
-            if is_date_format(custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id, "General"))):
+            if is_date_format(format_code(fmt_id, custom)):
                 found.add(i)
         return found
 

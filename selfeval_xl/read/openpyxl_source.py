@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from selfeval_xl.read.book_source import CellError, Uncached, bounds, split_sheet_ref
+from selfeval_xl.read.numfmt import LOCALE_DATE_FORMATS, from_excel
 
 
 class OpenpyxlSource:
@@ -75,6 +76,11 @@ class OpenpyxlSource:
                 value = cell.value if cell is not None else None
                 if cell is not None and cell.data_type == "e":
                     value = CellError(str(value))
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) \
+                        and cell._style.numFmtId in LOCALE_DATE_FORMATS:  # noqa: SLF001
+                    # openpyxl reads the East Asian built-in date formats as "General"
+                    # (read/numfmt.py): the date as the file reader gives it
+                    value = from_excel(value, self.wb.epoch)
                 if fws is not None:
                     fcell = fws._cells.get((r, c))  # noqa: SLF001
                     formula = fcell.value if fcell is not None else None

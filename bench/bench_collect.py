@@ -243,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_files_read": base["files"], "baseline_extrapolated": scale != 1,
         "baseline_wall_s": round(base_wall, 1), "baseline_cpu_s": round(base_cpu, 1),
         "baseline_peak_rss_worker_mb": round(base["rss_children_mb"], 1),
-        "speedup_wall": round(base_wall / col["wall_s"], 2),
-        "speedup_cpu": round(base_cpu / col["cpu_s"], 2),
+        # the median of the rounds' own ratios (each round's collect over the baseline run
+        # beside it), so that it always lies within the range printed with it
+        "speedup_wall": round(ratios_wall[len(ratios_wall) // 2], 2),
+        "speedup_cpu": round(ratios_cpu[len(ratios_cpu) // 2], 2),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "phase_files": min(args.phases, len(paths)),
         "phase_cpu_ms_per_file": {k: round(v, 2) for k, v in phases.items()},

@@ -43,6 +43,14 @@ def test_bench_collect_prints_every_figure_on_a_small_inbox(tmp_path):
             for k, v in fig["targets"].items()} == {
         "speedup_wall": (">= 5", True), "speedup_cpu": (">= 5", True),
         "collect_peak_rss_parent_mb": ("<= 300", True)}
+    # every fast path against its reference, on the same small inbox
+    levers = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_levers.py"), "--inbox",
+         str(tmp_path / "inbox"), "-n", "4", "--rounds", "1"],
+        capture_output=True, text=True, check=True, timeout=600).stdout.splitlines()
+    assert [line.split()[0] for line in levers[:5]] == [
+        "inflate", "fingerprint", "number", "loop", "inflate+fingerprint+number+loop"]
+    assert all(" off " in line and " saves " in line for line in levers[:5])
     split = fig["collect_cpu_ms_per_file_split"]
     assert set(split) == {"workers", "parent_during_pool", "summary_and_database"}
     assert all(v > 0 for v in split.values())

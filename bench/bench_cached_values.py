@@ -16,19 +16,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-
-def _median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -56,12 +47,12 @@ def main() -> None:
         builder.build_bytes(ev)  # warm caches (VBA project, imports) before any clock
         write_back()
         cases = {"build": lambda: builder.build_bytes(ev), "write-back": write_back}
-        stored = {name: _median(fn, args.repeat) for name, fn in cases.items()}
+        stored = {name: median_seconds(fn, args.repeat) for name, fn in cases.items()}
         real_build, real_store = cached_values.with_cached_values, workbook_writer._store_cached_values
         cached_values.with_cached_values = lambda raw: raw
         workbook_writer._store_cached_values = lambda book, raw, *rest: None
         try:
-            plain = {name: _median(fn, args.repeat) for name, fn in cases.items()}
+            plain = {name: median_seconds(fn, args.repeat) for name, fn in cases.items()}
         finally:
             cached_values.with_cached_values = real_build
             workbook_writer._store_cached_values = real_store

@@ -18,19 +18,10 @@ figures and ratios only.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-
-def _median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def main() -> None:
@@ -65,7 +56,7 @@ def main() -> None:
                 "openpyxl data_only": lambda: openpyxl.load_workbook(path, data_only=True),
                 "calamine (all sheets)": calamine,
             }
-            figures = {name: _median(fn, args.repeat) for name, fn in cases.items()}
+            figures = {name: median_seconds(fn, args.repeat) for name, fn in cases.items()}
             base = figures["reader.read"]
             print(f"\n{label} ({path.stat().st_size // 1024} KB), median of {args.repeat}:")
             for name, secs in figures.items():

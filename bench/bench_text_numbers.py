@@ -18,19 +18,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-
-def _median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import median_seconds
 
 
 def _typed_as_text(raw: bytes) -> bytes:
@@ -77,7 +68,7 @@ def main() -> None:
                  "replaced": lambda: write_back(result.text_numbers)}
         for fn in cases.values():  # warm imports and caches before any clock
             fn()
-        figures = {name: _median(fn, args.repeat) for name, fn in cases.items()}
+        figures = {name: median_seconds(fn, args.repeat) for name, fn in cases.items()}
         assert reader.read(work).text_numbers == []  # the last run did replace them
     print(f"{'case':<10}{'seconds':>9}{'ratio':>8}")
     for name, seconds in figures.items():

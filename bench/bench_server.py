@@ -5,6 +5,10 @@ page; at the terminal it is `selfeval-xl check BOOK` (a fresh process, imports i
 Both run on the built-in example, taking turns run by run in the same minute, against a
 real `selfeval-xl serve` on loopback. Target: upload → result page ≤ 2 × check.
 
+A third column, in the same turns: the same upload to a second server whose workers are
+forked from the server itself, as before they came from a fork server
+(selfeval_xl/web/workers.py): what starting them safely costs per upload.
+
 Not a test: figures only.
 
     python bench/bench_server.py [--repeat 11] [--json]
@@ -48,22 +52,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-server-") as tmp:
         book = Path(tmp) / "example.xlsm"
         build_workbook(book, datafile.example())
-        with Server(Path(tmp) / "data", [DEPT]) as server:
-            client = server.client(DEPT)
-            upload_and_view(client, book)  # warm: the first request loads the templates
+        with Server(Path(tmp) / "data", [DEPT]) as server, \
+                Server(Path(tmp) / "data-forked", [DEPT], forked_workers=True) as forked:
+            client, forked_client = server.client(DEPT), forked.client(DEPT)
+            for c in (client, forked_client):  # warm: the first request loads the templates
+                upload_and_view(c, book)
             check_once(book)
-            web, cli = [], []
+            web, cli, web_forked = [], [], []
             for _ in range(args.repeat):
-                seconds, url, status = upload_and_view(client, book)
-                if status != 200:
-                    raise SystemExit(f"upload failed: {status}")
-                web.append(seconds)
+                for c, times in ((client, web), (forked_client, web_forked)):
+                    seconds, url, status = upload_and_view(c, book)
+                    if status != 200:
+                        raise SystemExit(f"upload failed: {status}")
+                    times.append(seconds)
                 cli.append(check_once(book))
     fig = {"repeat": args.repeat, "upload_result_median_s": statistics.median(web),
            "upload_result_min_s": min(web), "upload_result_max_s": max(web),
            "check_median_s": statistics.median(cli), "check_min_s": min(cli),
-           "check_max_s": max(cli)}
+           "check_max_s": max(cli), "forked_median_s": statistics.median(web_forked),
+           "forked_min_s": min(web_forked), "forked_max_s": max(web_forked)}
     fig["ratio"] = fig["upload_result_median_s"] / fig["check_median_s"]
+    fig["ratio_to_forked"] = fig["upload_result_median_s"] / fig["forked_median_s"]
     fig["target_ratio"] = TARGET
     print(f"upload → result page  median {fig['upload_result_median_s'] * 1000:7.0f} ms "
           f"(range {min(web) * 1000:.0f}–{max(web) * 1000:.0f})")
@@ -71,6 +80,10 @@ def main() -> None:
           f"(range {min(cli) * 1000:.0f}–{max(cli) * 1000:.0f})")
     print(f"ratio {fig['ratio']:.2f} × check (target ≤ {TARGET:g} ×): "
           + ("within target" if fig["ratio"] <= TARGET else "OVER TARGET"))
+    print(f"baseline, workers forked from the server  median "
+          f"{fig['forked_median_s'] * 1000:7.0f} ms (range {min(web_forked) * 1000:.0f}–"
+          f"{max(web_forked) * 1000:.0f})")
+    print(f"fork server against forked workers: {fig['ratio_to_forked']:.2f} ×")
     if args.json:
         print(json.dumps(fig))
 

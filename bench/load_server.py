@@ -12,7 +12,11 @@ department), the hostile files' Chinese reasons, p50/p95/max latency of the good
 in both phases, and the peak memory of the server (its own VmHWM, and the sampled peak of
 the server with its sandbox workers). Bounded: 30 + 2 uploads, one run; ~1 minute.
 
-    python bench/load_server.py [--files 30] [--users 10] [--timeout 5] [--json]
+``--forked-workers`` runs the baseline: a server whose workers are forked from the server
+itself, as before they came from a fork server (selfeval_xl/web/workers.py).
+
+    python bench/load_server.py [--files 30] [--users 10] [--timeout 5] [--forked-workers]
+                                [--json]
 """
 
 from __future__ import annotations
@@ -120,6 +124,8 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=30)
     ap.add_argument("--users", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=5.0)
+    ap.add_argument("--forked-workers", action="store_true",
+                    help="baseline: workers forked from the server, not from its fork server")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     import hostile_files as h
@@ -133,7 +139,8 @@ def main() -> None:
         heavy = h.huge_rows(tmp / "heavy.xlsm", files[0], megabytes=45)
         users = [f"部门{i:02d}" for i in range(args.users)]
         jobs = [(users[i % len(users)], p) for i, p in enumerate(files)]
-        with Server(tmp / "data", users, "--timeout", str(args.timeout)) as server:
+        with Server(tmp / "data", users, "--timeout", str(args.timeout),
+                    forked_workers=args.forked_workers) as server:
             clients = {u: server.client(u) for u in users}
             t0 = time.perf_counter()
             first = burst(server, clients, jobs)

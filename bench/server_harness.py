@@ -18,6 +18,16 @@ from pathlib import Path
 import httpx
 
 PASSWORD = "bench password 1"
+# `selfeval-xl serve` as it was before its workers came from a fork server: each upload's
+# worker forked from the threaded server itself (the sandbox's default). A baseline for
+# the benchmarks only; the service never runs so.
+FORKED_WORKERS = """
+import sys
+import selfeval_xl.web.workers as workers
+workers.service_context = lambda: None
+from selfeval_xl.cli import main
+main(args=sys.argv[1:], prog_name="selfeval-xl")
+"""
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -50,16 +60,19 @@ def _tree_rss(pid: int) -> int:
 
 
 class Server:
-    """``with Server(data, ["部门"]) as s: s.client("部门")`` — a running service."""
+    """``with Server(data, ["部门"]) as s: s.client("部门")`` — a running service
+    (``forked_workers``: the baseline whose workers are forked from the server)."""
 
-    def __init__(self, data: Path, departments: list[str], *extra: str) -> None:
+    def __init__(self, data: Path, departments: list[str], *extra: str,
+                 forked_workers: bool = False) -> None:
         self.data = Path(data)
         make_accounts(self.data, departments)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.argv = [sys.executable, "-m", "selfeval_xl", "serve", "--data", str(self.data),
+        start = ["-c", FORKED_WORKERS] if forked_workers else ["-m", "selfeval_xl"]
+        self.argv = [sys.executable, *start, "serve", "--data", str(self.data),
                      "--port", str(self.port), *extra]
         self.peak_tree_rss = 0
         self._stop = threading.Event()

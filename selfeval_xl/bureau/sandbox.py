@@ -49,7 +49,8 @@ class Outcome:
 
 
 def _context() -> mp.context.BaseContext:
-    # fork: workers start in milliseconds with every module already imported.
+    # fork: workers start in milliseconds with every module already imported. Right for a
+    # single-threaded caller (the CLI); a threaded one (the service) passes ``context``.
     methods = mp.get_all_start_methods()
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
@@ -128,7 +129,8 @@ class _Worker:
 
 
 def run_bounded(items: Sequence[Any], fn: Callable[[Any], Any], *, workers: int | None = None,
-                timeout: float = 60.0, memory_bytes: int = 0) -> Iterator[Outcome]:
+                timeout: float = 60.0, memory_bytes: int = 0,
+                context: mp.context.BaseContext | None = None) -> Iterator[Outcome]:
     """Apply ``fn`` to every item in worker processes; yield outcomes as they finish.
 
     Args:
@@ -137,13 +139,17 @@ def run_bounded(items: Sequence[Any], fn: Callable[[Any], Any], *, workers: int 
         workers: number of processes (default: ``os.cpu_count()``, at most len(items)).
         timeout: seconds per item; an item past it is stopped and its worker replaced.
         memory_bytes: extra address space a worker may use (0: no limit).
+        context: the multiprocessing context workers start in (default: "fork" where
+            there is one). Forking a process that runs other threads copies the locks they
+            hold into the worker, so a threaded caller passes a "forkserver" context
+            (``selfeval_xl.web.workers``); the limits and outcomes are the same in both.
 
     Yields:
         One :class:`Outcome` per item, in completion order.
     """
     if not items:
         return
-    ctx = _context()
+    ctx = context or _context()
     n = max(1, min(workers or os.cpu_count() or 1, len(items)))
     queue = deque(range(len(items)))
     pool = [_Worker(ctx, fn, memory_bytes) for _ in range(n)]

@@ -1,10 +1,12 @@
 """Examine an uploaded workbook the way collect does: preflight, then a sandboxed worker.
 
 Nothing uploaded is trusted. Each upload runs :func:`analyse_job` in a worker process
-forked by :func:`selfeval_xl.bureau.sandbox.run_bounded`, bounded in time and memory
-(``Settings.limits``); the server process never parses an uploaded file itself. A file
-that is hostile, broken or too costly gets collect's Chinese reason
-(:func:`selfeval_xl.bureau.verify.sandbox_failure`), and the server goes on serving.
+of :func:`selfeval_xl.bureau.sandbox.run_bounded`, started by the service's fork server
+(:mod:`selfeval_xl.web.workers`; never forked from the threaded server itself),
+bounded in time and memory (``Settings.limits``); the server process never parses an
+uploaded file itself. A file that is hostile, broken or too costly gets collect's Chinese
+reason (:func:`selfeval_xl.bureau.verify.sandbox_failure`), and the server goes on
+serving.
 At most ``workers`` files are examined at once; further uploads wait their turn.
 
 The worker returns plain data only: verify's record (findings, indicator rows with the
@@ -96,16 +98,20 @@ class SandboxFailure(Exception):
 
 
 class Analyser:
-    """Runs worker jobs, at most ``workers`` at a time, each bounded by ``limits``."""
+    """Runs worker jobs, at most ``workers`` at a time, each bounded by ``limits``, in
+    processes started by ``context`` (the service's fork server; None: the sandbox's
+    default, fork)."""
 
-    def __init__(self, limits: Limits, workers: int) -> None:
+    def __init__(self, limits: Limits, workers: int, context=None) -> None:
         self.limits = limits
+        self.context = context
         self._slots = threading.BoundedSemaphore(max(1, workers))
 
     def _run(self, fn, item):
         with self._slots:
             (outcome,) = list(run_bounded([item], fn, workers=1, timeout=self.limits.timeout,
-                                          memory_bytes=self.limits.memory_bytes))
+                                          memory_bytes=self.limits.memory_bytes,
+                                          context=self.context))
         if outcome.failure:
             raise SandboxFailure(outcome.failure, outcome.message)
         return outcome.value

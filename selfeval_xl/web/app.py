@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     from selfeval_xl.web import routes_api, routes_auth, routes_desk, routes_files, routes_pages
     from selfeval_xl.web.desk_store import DeskStore
     from selfeval_xl.web.analysis import Analyser
+    from selfeval_xl.web.workers import service_context
 
     app = FastAPI(title="selfeval-xl 部门整体支出绩效自评服务", version=__version__,
                   description="上传自评工作簿：校验、评分、生成报告并报送财政局。"
@@ -83,7 +84,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.storage = Storage(settings.data_dir, settings.db_url)
     app.state.sessions = auth.Sessions(secret_key(settings.data_dir), settings.session_max_age,
                                        settings.secure_cookies)
-    app.state.analyser = Analyser(settings.limits, settings.workers)
+    # Before uvicorn starts its threads: the fork server that starts every upload's worker.
+    app.state.analyser = Analyser(settings.limits, settings.workers, service_context())
     app.state.upload_limiter = anyio.CapacityLimiter(max(1, settings.workers))
     app.state.receipt_key = receipts.load_or_create_key(settings.data_dir)
     app.state.receipt_signer = receipts.make_signer(app.state.receipt_key)

@@ -94,7 +94,6 @@ def read_path(path: str | Path):
     A data file has no cells of its own: its findings point where the builder would put
     each value (``Locator.from_layout()``).
     """
-    from selfeval_xl import datafile
     from selfeval_xl.read.reader import ReadResult, read
     from selfeval_xl.core.locations import Locator
     from selfeval_xl.core.model import Evaluation
@@ -102,6 +101,8 @@ def read_path(path: str | Path):
     path = Path(path)
     if path.suffix.lower() != ".json":
         return read(path)
+    from selfeval_xl import datafile
+
     try:
         ev = datafile.load(path)
     except datafile.DataFileError as exc:
@@ -128,7 +129,7 @@ def evaluate_path(path: str | Path, *, today: date | None = None, config=None) -
 
 # --- one file, bounded as collect bounds each file -------------------------------------------
 
-# The limits of one file read by a command (None: collect's defaults, bureau.preflight.Limits).
+# The limits of one file read by a command (None: collect's defaults, bureau.limits.Limits).
 DEFAULT_LIMITS = None
 
 
@@ -142,19 +143,31 @@ def _read_item(path: str):
     return read(path)
 
 
-def _bounded(fn, item, path: str | Path, limits):
+def _prepare_checks() -> None:
+    """What :func:`evaluate` needs next, loaded while the child reads: the checks, the
+    scoring and the built-in report template's section titles."""
+    import selfeval_xl.core.checks  # noqa: F401
+    import selfeval_xl.core.scoring  # noqa: F401
+    from selfeval_xl.core.checks.base import default_sections
+
+    default_sections()
+
+
+def _bounded(fn, item, path: str | Path, limits, meanwhile=None):
     """``fn(item)`` in a child process with collect's per-file time and memory limits
-    (:mod:`selfeval_xl.bureau.sandbox`); a file past them is one READ_LIMIT_EXCEEDED finding
-    with collect's own Chinese reason, as an unreadable file."""
-    from selfeval_xl.bureau.preflight import Limits
-    from selfeval_xl.bureau.sandbox import run_bounded
+    (:func:`selfeval_xl.bureau.bounded.run_one`, as one of collect's workers); a file past
+    them is one READ_LIMIT_EXCEEDED finding with collect's own Chinese reason, as an
+    unreadable file. ``meanwhile`` runs here while the child reads."""
+    from selfeval_xl.bureau.bounded import run_one
+    from selfeval_xl.bureau.limits import Limits
     from selfeval_xl.core.locations import Locator
     from selfeval_xl.core.model import Evaluation
+    # imported before the child starts: the child reads with them, this process unpickles
     from selfeval_xl.read.reader import READ_LIMIT_EXCEEDED, ReadResult
 
     limits = limits or DEFAULT_LIMITS or Limits()
-    done = next(run_bounded([item], fn, workers=1, timeout=limits.timeout,
-                            memory_bytes=limits.memory_bytes))
+    done = run_one(fn, item, timeout=limits.timeout, memory_bytes=limits.memory_bytes,
+                   meanwhile=meanwhile)
     if not done.failure:
         return done.value
     message = done.message if done.failure != "exception" else f"读取出错：{done.message}"
@@ -163,15 +176,25 @@ def _bounded(fn, item, path: str | Path, limits):
 
 
 def evaluate_path_bounded(path: str | Path, *, today: date | None = None, config=None,
-                          limits=None) -> Outcome:
+                          limits=None, meanwhile=None) -> Outcome:
     """:func:`evaluate_path`, its reading done in a child process bounded in time and
     memory like one of collect's workers (default 60 s and 768 MB,
-    ``bureau.preflight.Limits``), for the commands that read one file (check, score,
+    ``bureau.limits.Limits``), for the commands that read one file (check, score,
     report). A file that exhausts either gives an unreadable outcome whose one finding is
-    READ_LIMIT_EXCEEDED."""
+    READ_LIMIT_EXCEEDED.
+
+    Args:
+        meanwhile: work of the caller's to do while the child reads (e.g. importing what
+            it prints or writes with), after the checks' own preparation.
+    """
+    def prepare() -> None:
+        _prepare_checks()
+        if meanwhile is not None:
+            meanwhile()
+
     # The child reads (the costly, hostile part); the checks run here on what it read,
     # bounded by the contract's table limits.
-    return evaluate(_bounded(_read_path_item, str(path), path, limits), today=today,
+    return evaluate(_bounded(_read_path_item, str(path), path, limits, prepare), today=today,
                     config=config)
 
 

@@ -71,3 +71,32 @@ def test_unknown_command_is_refused():
     result = CliRunner().invoke(main, ["nosuch"])
     assert result.exit_code == 2
     assert isinstance(main.get_command(click.Context(main), "nosuch"), type(None))
+
+
+def test_check_on_a_workbook_loads_only_what_it_uses(tmp_path):
+    """Start-up (docs/report.md): the one-file read is forked bare (bureau/bounded.py), so no
+    multiprocessing; its limits come without preflight; the report template's section titles
+    without the document builder; a workbook needs no data-file module."""
+    from selfeval_xl.build.builder import build_workbook
+    from selfeval_xl.datafile import example
+
+    book = tmp_path / "ex.xlsm"
+    build_workbook(book, example())
+    code = f"""
+import json, sys
+from selfeval_xl.cli import main
+try:
+    main(["check", {str(book)!r}], prog_name="selfeval-xl")
+except SystemExit as exc:
+    assert exc.code == 1, exc.code  # the example's deliberate errors
+print(json.dumps(sorted(sys.modules)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    *printed, last = out.rstrip("\n").split("\n")
+    modules = set(json.loads(last))
+    assert "EXP_PARTS_MISMATCH" in "\n".join(printed)  # it did read the workbook
+    assert not modules & {"multiprocessing", "selfeval_xl.bureau.sandbox",
+                          "selfeval_xl.bureau.preflight", "selfeval_xl.core.report.build",
+                          "selfeval_xl.datafile", "docx", "openpyxl"}
+    assert {"selfeval_xl.bureau.bounded", "selfeval_xl.core.report.config"} <= modules

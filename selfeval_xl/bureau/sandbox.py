@@ -19,33 +19,11 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-try:  # POSIX only; on Windows the time limit still applies
-    import resource
-except ImportError:  # pragma: no cover
-    resource = None  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one item.
-
-    Attributes:
-        index: position of the item in the input sequence.
-        value: the function's return value when ``failure`` is "".
-        failure: "" on success, else "timeout", "memory", "crash" or "exception".
-        message: Chinese explanation of the failure.
-        seconds: wall time the item took.
-    """
-
-    index: int
-    value: Any = None
-    failure: str = ""
-    message: str = ""
-    seconds: float = 0.0
+from selfeval_xl.bureau.bounded import (  # noqa: F401 - Outcome and the exit code: sandbox's API
+    MEMORY_EXIT, MEMORY_MESSAGE, Outcome, apply, died, limit_memory, timed_out)
 
 
 def _context() -> mp.context.BaseContext:
@@ -55,39 +33,8 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _address_space() -> int:
-    """Current virtual size of this process in bytes (Linux), else 0."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _limit_memory(budget: int) -> None:
-    if resource is None or budget <= 0:
-        return
-    limit = _address_space() + budget
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ValueError, OSError):  # not permitted here: the time limit still holds
-        pass
-
-
-# Exit status of a worker that ran out of memory (so the parent can say so even when the
-# worker could not send its report).
-MEMORY_EXIT = 86
-MEMORY_MESSAGE = "读取时内存超出上限，已中止"
-
-
 def _worker_main(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int) -> None:
-    _limit_memory(memory_bytes)
+    limit_memory(memory_bytes)
     while True:
         try:
             msg = conn.recv()
@@ -96,14 +43,8 @@ def _worker_main(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int) 
         if msg is None:
             return
         index, item = msg
-        value, failure, message = None, "", ""
-        try:
-            value = fn(item)
-        except MemoryError:
-            failure, message = "memory", MEMORY_MESSAGE
-        except BaseException as exc:  # noqa: BLE001 - one file must never stop the run
-            failure, message = "exception", f"{type(exc).__name__}: {exc}"[:500]
-        # Outside the except blocks: the traceback (and the memory it pins) is released.
+        # apply() has returned: the traceback (and the memory it pins) is released.
+        value, failure, message = apply(fn, item)
         try:
             conn.send((index, failure, value, message))
         except MemoryError:
@@ -203,15 +144,7 @@ def _collect(w: _Worker, ready: set, now: float, timeout: float) -> tuple[Outcom
             pass  # died without a word: handled as a crash below
     if w.conn in ready or w.proc.sentinel in ready:
         w.proc.join(1)
-        code = w.proc.exitcode
-        if code == MEMORY_EXIT:
-            return Outcome(w.task, None, "memory", MEMORY_MESSAGE, seconds), True
-        if code is not None and code < 0:
-            how = f"被信号 {-code} 终止（多为内存耗尽）"
-        else:
-            how = f"异常退出（退出码 {code}）"
-        return Outcome(w.task, None, "crash", f"读取进程{how}", seconds), True
+        return died(w.task, w.proc.exitcode, seconds), True
     if seconds >= timeout:
-        return Outcome(w.task, None, "timeout", f"读取超过 {timeout:g} 秒时限，已中止",
-                       seconds), True
+        return timed_out(w.task, timeout, seconds), True
     return None, False

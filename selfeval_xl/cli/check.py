@@ -16,10 +16,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.tree import Tree
 
 from selfeval_xl import layout, pipeline
 from selfeval_xl.cli import main
@@ -27,6 +26,10 @@ from selfeval_xl.cli.zh import InputFile
 from selfeval_xl.core import scoring
 from selfeval_xl.core.findings import Finding, Severity, count_by_severity, has_errors, summary
 from selfeval_xl.core.model import Evaluation
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.tree import Tree
 
 EXIT_ERRORS, EXIT_UNREADABLE = 1, 2
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -45,7 +48,15 @@ def _sheet_order(sheet: str) -> int:
     return layout.SHEETS.index(sheet) if sheet in layout.SHEETS else len(layout.SHEETS)
 
 
+def _load_rich() -> None:
+    """rich, imported while the workbook is read (pipeline's ``meanwhile``): it prints."""
+    import rich.console  # noqa: F401
+    import rich.markup  # noqa: F401
+
+
 def _console() -> Console:
+    from rich.console import Console
+
     # Piped output (logs, files, tests) is not cut at 80 columns: one finding, one line.
     width = None if sys.stdout.isatty() else 400
     return Console(width=width, highlight=False)
@@ -59,6 +70,8 @@ GROUP_OVER, SHOWN_PER_CODE = 5, 3
 
 def print_findings(console: Console, book: str, findings: list[Finding]) -> None:
     """Findings grouped by sheet (workbook order), then a one-line count."""
+    from rich.markup import escape
+
     console.print(f"[bold]{escape(book)}[/bold]")
     groups: dict[str, list[Finding]] = {}
     for f in findings:
@@ -109,7 +122,8 @@ def check_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
 
         selfeval-xl check 我的自评.xlsm --write   # 填写“校验结果”工作表，同“校验数据”按钮
     """
-    outcome = pipeline.evaluate_path_bounded(book, today=date.today())
+    outcome = pipeline.evaluate_path_bounded(book, today=date.today(),
+                                             meanwhile=None if as_json else _load_rich)
     findings = outcome.findings
     if as_json:
         click.echo(json.dumps(check_json(str(book), findings), ensure_ascii=False, indent=2))
@@ -186,6 +200,9 @@ def _subtotal(pairs: list[tuple[Decimal | None, Decimal | None]]) -> str:
 
 def score_tree(ev: Evaluation, card: scoring.Scorecard) -> Tree:
     """一级 → 二级 → 三级, each with weight and score; leaves carry the explanation."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
     root = Tree(f"[bold]自评得分 {scoring.fmt_score(card.total)} 分，等级 {escape(card.grade)}[/bold]")
     level1: dict[str, list[int]] = {}
     for i, ind in enumerate(ev.indicators):
@@ -228,7 +245,7 @@ def score_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
 
         selfeval-xl score 我的自评.xlsm --write   # 写入“校核得分”，同“计算得分”按钮
     """
-    outcome = pipeline.evaluate_path_bounded(book)
+    outcome = pipeline.evaluate_path_bounded(book, meanwhile=None if as_json else _load_rich)
     if not outcome.readable:
         if as_json:
             click.echo(json.dumps(check_json(str(book), outcome.findings),
@@ -245,6 +262,8 @@ def score_command(book: Path, as_json: bool, write: bool, force: bool) -> None:
     if as_json:
         click.echo(json.dumps(score_json(str(book), ev, card), ensure_ascii=False, indent=2))
         return
+    from rich.markup import escape
+
     console = _console()
     console.print(score_tree(ev, card))
     if card.weight_total != 100:

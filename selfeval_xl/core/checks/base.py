@@ -37,7 +37,7 @@ class CheckContext:
     locator: Locator = field(default_factory=Locator.from_layout)
     meta: dict = field(default_factory=dict)
     today: date | None = None
-    sections: dict = field(default_factory=lambda: dict(_default_sections()))
+    sections: dict = field(default_factory=lambda: dict(default_sections()))
 
     def section(self, kind: str) -> str:
         """“一（二）年度总体工作和重点工作任务” for a content kind; "" when the template
@@ -47,7 +47,8 @@ class CheckContext:
 
 
 @lru_cache(maxsize=1)
-def _default_sections() -> dict:
+def default_sections() -> dict:
+    """The built-in report template's section titles (read once a process)."""
     from selfeval_xl.core.report import config
 
     return config.section_titles(config.default())

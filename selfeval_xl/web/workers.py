@@ -30,7 +30,7 @@ from multiprocessing import forkserver
 WORKER_MODULES = (
     "selfeval_xl.web.analysis",
     "selfeval_xl.core.checks",
-    "selfeval_xl.core.report",
+    "selfeval_xl.core.report.build",  # the package names its parts lazily: load them
     "selfeval_xl.datafile",
     "selfeval_xl.render.render_html",
     "selfeval_xl.render.render_markdown",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from selfeval_xl.cli import COMMAND_MODULES, COMMANDS, main, short_help
@@ -73,20 +74,13 @@ def test_unknown_command_is_refused():
     assert isinstance(main.get_command(click.Context(main), "nosuch"), type(None))
 
 
-def test_check_on_a_workbook_loads_only_what_it_uses(tmp_path):
-    """Start-up (docs/report.md): the one-file read is forked bare (bureau/bounded.py), so no
-    multiprocessing; its limits come without preflight; the report template's section titles
-    without the document builder; a workbook needs no data-file module."""
-    from selfeval_xl.build.builder import build_workbook
-    from selfeval_xl.datafile import example
-
-    book = tmp_path / "ex.xlsm"
-    build_workbook(book, example())
+def _modules_after(args: list[str]) -> tuple[set[str], str]:
+    """Every module a command loaded in a fresh interpreter, and what it printed."""
     code = f"""
 import json, sys
 from selfeval_xl.cli import main
 try:
-    main(["check", {str(book)!r}], prog_name="selfeval-xl")
+    main({args!r}, prog_name="selfeval-xl")
 except SystemExit as exc:
     assert exc.code == 1, exc.code  # the example's deliberate errors
 print(json.dumps(sorted(sys.modules)))
@@ -94,9 +88,37 @@ print(json.dumps(sorted(sys.modules)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     *printed, last = out.rstrip("\n").split("\n")
-    modules = set(json.loads(last))
-    assert "EXP_PARTS_MISMATCH" in "\n".join(printed)  # it did read the workbook
+    return set(json.loads(last)), "\n".join(printed)
+
+
+@pytest.fixture(scope="module")
+def example_book(tmp_path_factory):
+    from selfeval_xl.build.builder import build_workbook
+    from selfeval_xl.datafile import example
+
+    book = tmp_path_factory.mktemp("lazy") / "ex.xlsm"
+    build_workbook(book, example())
+    return book
+
+
+def test_check_on_a_workbook_loads_only_what_it_uses(example_book):
+    """Start-up (docs/report.md): the one-file read is forked bare (bureau/bounded.py), so no
+    multiprocessing; its limits come without preflight; the report template's section titles
+    without the document builder; a workbook needs no data-file module."""
+    modules, printed = _modules_after(["check", str(example_book)])
+    assert "EXP_PARTS_MISMATCH" in printed  # it did read the workbook
     assert not modules & {"multiprocessing", "selfeval_xl.bureau.sandbox",
                           "selfeval_xl.bureau.preflight", "selfeval_xl.core.report.build",
                           "selfeval_xl.datafile", "docx", "openpyxl"}
     assert {"selfeval_xl.bureau.bounded", "selfeval_xl.core.report.config"} <= modules
+
+
+def test_a_markdown_report_loads_no_word_or_pdf_renderer(example_book, tmp_path):
+    modules, _ = _modules_after(["report", str(example_book), "-o", str(tmp_path),
+                                 "--format", "md"])
+    assert (tmp_path / "ex-自评报告.md").exists()
+    assert not modules & {"docx", "selfeval_xl.render.render_docx", "selfeval_xl.render.pdf"}
+    modules, _ = _modules_after(["report", str(example_book), "-o", str(tmp_path),
+                                 "--format", "docx,md"])
+    assert {"docx", "selfeval_xl.render.render_docx"} <= modules
+    assert "selfeval_xl.render.pdf" not in modules

@@ -110,8 +110,20 @@ def _no_progress(_: str) -> Iterator[None]:
 REFUSED_READ_CODES = ("READ_TABLE_TOO_LARGE", "READ_SHEET_TOO_LARGE")
 
 
-def _evaluate_book(book: Path, cfg):
-    outcome = pipeline.evaluate_path_bounded(book, today=date.today(), config=cfg)
+def _load_renderers(formats: tuple[str, ...]) -> None:
+    """The renderers the formats need (python-docx is most of a report's imports), imported
+    while the workbook is read in its child process (pipeline's ``meanwhile``)."""
+    if "md" in formats:
+        from selfeval_xl.render import render_markdown  # noqa: F401
+    if "docx" in formats or "pdf" in formats:
+        from selfeval_xl.render import render_docx  # noqa: F401
+    if "pdf" in formats:
+        from selfeval_xl.render import pdf  # noqa: F401
+
+
+def _evaluate_book(book: Path, cfg, formats: tuple[str, ...] = ()):
+    outcome = pipeline.evaluate_path_bounded(book, today=date.today(), config=cfg,
+                                             meanwhile=lambda: _load_renderers(formats))
     if not outcome.readable:  # not a workbook at all: no report to make
         reason = "；".join(f.message for f in outcome.findings) or "无法读取"
         raise ReportInputError(f"无法读取工作簿 {book}：{reason}")
@@ -175,7 +187,7 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
         if problem:
             raise ReportInputError(problem)
         with step("读取并校验工作簿"):
-            outcome = _evaluate_book(book, cfg)
+            outcome = _evaluate_book(book, cfg, formats)
         kind, source = ("example" if example else "workbook"), book
     else:
         with step("读取并校验数据"):
@@ -196,8 +208,7 @@ def produce(*, book: Path | None = None, data: Path | None = None, example: bool
 def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
                    formats: tuple[str, ...], step, force: bool = False,
                    stored: str | None = None) -> None:
-    from selfeval_xl.render import pdf, render_docx, render_markdown
-
+    # Each renderer only for its format: python-docx is not loaded for Markdown alone.
     doc = run.document
 
     def save(fmt: str, write: Callable[[], Path]) -> None:
@@ -208,16 +219,22 @@ def _write_outputs(run: ReportRun, ev: Evaluation, out_dir: Path, stem: str,
             run.skipped[fmt] = f"无法写入文件（是否正在其他程序中打开？）：{exc}"
 
     def write_markdown() -> Path:
+        from selfeval_xl.render import render_markdown
+
         path = out_dir / f"{stem}.md"
         datafile.write_atomic(path, render_markdown.render(doc).encode("utf-8"))
         return path
 
     if "md" in formats:
         save("md", write_markdown)
+    if "docx" in formats or "pdf" in formats:
+        from selfeval_xl.render import render_docx
     if "docx" in formats:
         with step("生成 Word 文档"):
             save("docx", lambda: render_docx.render(doc, out_dir / f"{stem}.docx"))
     if "pdf" in formats:
+        from selfeval_xl.render import pdf
+
         if not pdf.available():
             run.skipped["pdf"] = "未安装 LibreOffice，未生成 PDF（其余格式不受影响）"
         else:

@@ -104,11 +104,12 @@ def example_book(tmp_path_factory):
 def test_check_on_a_workbook_loads_only_what_it_uses(example_book):
     """Start-up (docs/report.md): the one-file read is forked bare (bureau/bounded.py), so no
     multiprocessing; its limits come without preflight; the report template's section titles
-    without the document builder; a workbook needs no data-file module."""
+    without the document builder or its blocks; a workbook needs no data-file module."""
     modules, printed = _modules_after(["check", str(example_book)])
     assert "EXP_PARTS_MISMATCH" in printed  # it did read the workbook
     assert not modules & {"multiprocessing", "selfeval_xl.bureau.sandbox",
                           "selfeval_xl.bureau.preflight", "selfeval_xl.core.report.build",
+                          "selfeval_xl.core.report.document",
                           "selfeval_xl.datafile", "docx", "openpyxl"}
     assert {"selfeval_xl.bureau.bounded", "selfeval_xl.core.report.config"} <= modules
 

@@ -105,7 +105,7 @@ def section_titles(cfg: ReportConfig) -> dict[str, str]:
     """Content kind → the numbered title of the first section that shows it, as the
     template numbers it ("tasks" → "（二）年度总体工作和重点工作任务"), so a finding that
     points at the report names the section the officer will see."""
-    from selfeval_xl.core.report.document import cn_number, numbering
+    from selfeval_xl.core.report.numbering import cn_number, numbering
 
     out: dict[str, str] = {}
 

@@ -95,3 +95,40 @@ def _children() -> set[int]:
             if fields[1] == me:
                 found.add(int(entry))
     return found
+
+
+def test_a_parent_thread_holding_stdout_at_the_fork_does_not_stall_the_child():
+    # report runs rich's progress thread while the child reads. A thread that holds
+    # stdout's buffer lock when the fork happens leaves it held for ever in the child:
+    # the child's closing flush of the inherited stream hung until the time limit.
+    code = """if True:
+        import io, os, sys, threading, time
+        from selfeval_xl.bureau.bounded import run_one
+        r, w = os.pipe()
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(w, "w")), encoding="utf-8")
+        holding = threading.Event()
+
+        def hold_the_lock():
+            holding.set()
+            sys.stdout.write("x" * (1 << 20))  # nobody reads yet: blocks inside the lock
+            sys.stdout.flush()
+
+        def at_fork():  # after run_one's own flush, right before the fork
+            threading.Thread(target=hold_the_lock, daemon=True).start()
+            holding.wait()
+            time.sleep(0.3)
+
+        def drain():
+            while os.read(r, 1 << 16):
+                pass
+
+        os.register_at_fork(before=at_fork,
+                            after_in_parent=lambda: threading.Thread(target=drain,
+                                                                     daemon=True).start())
+        out = run_one(str.upper, "x", timeout=5.0)
+        os.write(2, f"{out.failure}|{out.value}|{out.message}".encode())
+        os._exit(0)
+    """
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stderr == "|X|"

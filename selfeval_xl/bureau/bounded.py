@@ -173,8 +173,28 @@ def run_one(fn: Callable[[Any], Any], item: Any, *, timeout: float = 60.0,
             os.waitpid(pid, 0)
 
 
+def own_streams() -> None:
+    """Give the child stream objects of its own over the same descriptors 1 and 2.
+
+    The parent may run threads that write (``report``'s progress display): one of them may
+    hold a stream's buffer lock at the moment of the fork, and in the child that lock is
+    never released, so the inherited stream's flush at the end would wait until the time
+    limit and the file would be called too slow to read. What the parent had buffered was
+    flushed before the fork; what the child writes goes out through these.
+    """
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, name)
+        try:
+            new = open(fd, "w", encoding=getattr(old, "encoding", None) or "utf-8",  # noqa: SIM115
+                       errors="backslashreplace", buffering=1, closefd=False)
+        except (OSError, ValueError):  # the descriptor is closed: nothing to write to
+            new = None
+        setattr(sys, name, new)
+
+
 def _child(fd: int, fn: Callable[[Any], Any], item: Any, memory_bytes: int) -> int:
     """Run the item, write its report to ``fd``; the exit status."""
+    own_streams()
     limit_memory(memory_bytes)
     value, failure, message = apply(fn, item)
     try:

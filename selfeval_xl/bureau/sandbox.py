@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from selfeval_xl.bureau.bounded import (  # noqa: F401 - Outcome and the exit code: sandbox's API
-    MEMORY_EXIT, MEMORY_MESSAGE, Outcome, apply, died, limit_memory, timed_out)
+    MEMORY_EXIT, MEMORY_MESSAGE, Outcome, apply, died, limit_memory, own_streams, timed_out)
 
 
 def _context() -> mp.context.BaseContext:
@@ -34,6 +34,7 @@ def _context() -> mp.context.BaseContext:
 
 
 def _worker_main(conn: Connection, fn: Callable[[Any], Any], memory_bytes: int) -> None:
+    own_streams()  # collect's progress bar is a thread of the parent (bounded.own_streams)
     limit_memory(memory_bytes)
     while True:
         try:

@@ -1,7 +1,8 @@
 """How the service starts its upload workers: from a fork server, never by forking itself.
 
 The sandbox (:mod:`selfeval_xl.bureau.sandbox`) forks its workers by default: right for
-``collect`` and ``check``, which run one thread, and the fastest start there is. The service
+``collect`` and ``check``, whose only other thread is a progress display (each child takes
+stream objects of its own: ``bounded.own_streams``), and the fastest start there is. The service
 is different: uvicorn runs the routes in a pool of threads, and forking a process while
 other threads hold locks (logging's, SQLite's, the allocator's, OpenSSL's) copies those
 locks into the worker locked, with no thread left to release them; the worker can then

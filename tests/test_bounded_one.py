@@ -6,46 +6,19 @@ cannot be sent back."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
+import worker_probe
 from selfeval_xl.bureau.bounded import run_one
 from selfeval_xl.bureau.limits import MB
 from selfeval_xl.bureau.sandbox import run_bounded
 
-
-def _task(x: str):
-    if x == "hang":
-        time.sleep(60)
-    if x == "exit":
-        os._exit(7)
-    if x == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    if x == "raise":
-        raise ValueError("boom")
-    if x == "hog":
-        return len(bytearray(4 * 1024 * MB))
-    if x == "unpicklable":
-        return lambda: None
-    if x == "big":
-        return "x" * (3 * MB)  # several times a pipe's buffer
-    return x.upper()
-
-
-EXPECTED = {
-    "a": ("", "A", ""),
-    "hang": ("timeout", None, "读取超过 1 秒时限，已中止"),
-    "hog": ("memory", None, "读取时内存超出上限，已中止"),
-    "exit": ("crash", None, "读取进程异常退出（退出码 7）"),
-    "kill": ("crash", None, "读取进程被信号 9 终止（多为内存耗尽）"),
-    "raise": ("exception", None, "ValueError: boom"),
-    "unpicklable": ("crash", None, "读取进程异常退出（退出码 1）"),
-    "big": ("", "x" * (3 * MB), ""),
-}
+_task = worker_probe.task
+EXPECTED = worker_probe.ENDINGS
 
 
 @pytest.mark.parametrize("item", list(EXPECTED))

@@ -6,12 +6,12 @@ Every file is generated here (tests/hostile_files.py); nothing is downloaded.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 import hostile_files as h
+import worker_probe
 from selfeval_xl.build.builder import build_workbook
 from selfeval_xl.bureau import store
 from selfeval_xl.bureau.collect import collect, examine_all
@@ -133,32 +133,12 @@ def test_time_limit_stops_one_file_only(heavy, good):
         ("ok", "没有错误和警告，得分与数据一致"), ("ok", "没有错误和警告，得分与数据一致")]
 
 
-def _task(x: str):
-    if x == "hang":
-        time.sleep(60)
-    if x == "exit":
-        os._exit(7)
-    if x == "raise":
-        raise ValueError("boom")
-    if x == "hog":
-        return len(bytearray(4 * 1024 * MB))
-    return x.upper()
-
-
 def test_sandbox_recycles_workers_and_finishes_the_rest():
-    items = ["a", "hang", "hog", "b", "exit", "raise", "c"]
-    outcomes = {o.index: o for o in run_bounded(items, _task, workers=2, timeout=1.0,
-                                                 memory_bytes=256 * MB)}
+    items = worker_probe.POOL_ITEMS
+    outcomes = {o.index: o for o in run_bounded(items, worker_probe.task, workers=2,
+                                                 timeout=1.0, memory_bytes=256 * MB)}
     got = [(outcomes[i].failure, outcomes[i].value, outcomes[i].message) for i in range(len(items))]
-    assert got == [
-        ("", "A", ""),
-        ("timeout", None, "读取超过 1 秒时限，已中止"),
-        ("memory", None, "读取时内存超出上限，已中止"),
-        ("", "B", ""),
-        ("crash", None, "读取进程异常退出（退出码 7）"),
-        ("exception", None, "ValueError: boom"),
-        ("", "C", ""),
-    ]
+    assert got == worker_probe.POOL_ENDINGS
 
 
 def test_recollect_hostile_inbox_is_idempotent(inbox, tmp_path):

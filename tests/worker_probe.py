@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -33,14 +34,51 @@ def analyse_and_tell(item) -> dict:
     return result
 
 
+MB = 1024 * 1024
+
+
 def task(x: str):
-    """The sandbox's cases: a value, a hang, a memory hog, a crash and an exception."""
+    """Every way a sandbox item ends: a value, a hang, a memory hog, an exit code, a kill by
+    a signal, an exception, a value that cannot be sent back, one larger than a pipe holds."""
     if x == "hang":
         time.sleep(60)
     if x == "exit":
         os._exit(7)
+    if x == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
     if x == "raise":
         raise ValueError("boom")
     if x == "hog":
-        return len(bytearray(4 * 1024 * 1024 * 1024))
+        return len(bytearray(4 * 1024 * MB))
+    if x == "unpicklable":
+        return lambda: None
+    if x == "big":
+        return "x" * (3 * MB)  # several times a pipe's buffer
     return x.upper()
+
+
+# How each item of ``task`` ends with a 1 s time limit and a 256 MB memory budget:
+# (failure, value, message), the sandbox's own words.
+ENDINGS = {
+    "a": ("", "A", ""),
+    "hang": ("timeout", None, "读取超过 1 秒时限，已中止"),
+    "hog": ("memory", None, "读取时内存超出上限，已中止"),
+    "exit": ("crash", None, "读取进程异常退出（退出码 7）"),
+    "kill": ("crash", None, "读取进程被信号 9 终止（多为内存耗尽）"),
+    "raise": ("exception", None, "ValueError: boom"),
+    "unpicklable": ("crash", None, "读取进程异常退出（退出码 1）"),
+    "big": ("", "x" * (3 * MB), ""),
+}
+
+# A pool of two workers given good items among bad ones: each bad one ends alone, the
+# worker is replaced, and the good ones after it still get their values.
+POOL_ITEMS = ["a", "hang", "hog", "b", "exit", "raise", "c"]
+POOL_ENDINGS = [
+    ("", "A", ""),
+    ("timeout", None, "读取超过 1 秒时限，已中止"),
+    ("memory", None, "读取时内存超出上限，已中止"),
+    ("", "B", ""),
+    ("crash", None, "读取进程异常退出（退出码 7）"),
+    ("exception", None, "ValueError: boom"),
+    ("", "C", ""),
+]

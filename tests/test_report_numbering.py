@@ -16,7 +16,7 @@ from selfeval_xl.core.checks import CheckContext, run_checks
 from selfeval_xl.core.model import Goal, KeyTask
 from selfeval_xl.core.report import build_document
 from selfeval_xl.core.report import config as report_config
-from selfeval_xl.core.report.document import Heading
+from test_report_document import _section_texts
 
 EV = dataclasses.replace(
     datafile.example(),
@@ -27,15 +27,7 @@ EV = dataclasses.replace(
 
 
 def _texts(cfg, ev=EV, title="年度总体工作和重点工作任务") -> list[str]:
-    doc = build_document(ev, scoring.score(ev), [], config=cfg)
-    blocks = list(doc.blocks)
-    start = next(i for i, b in enumerate(blocks) if isinstance(b, Heading) and b.text == title)
-    out = []
-    for b in blocks[start + 1:]:
-        if isinstance(b, Heading):
-            break
-        out.append(b.plain)
-    return out
+    return _section_texts(build_document(ev, scoring.score(ev), [], config=cfg), title)
 
 
 def _cfg(**numbering):
